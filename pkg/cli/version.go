@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+type versionOptions struct {
+	json bool
+}
+
+func newVersionCmd(e *env) *cobra.Command {
+	var o versionOptions
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print backport's version, commit and build date",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.json {
+				enc := json.NewEncoder(e.ui.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]string{
+					"version": e.build.Version, "commit": e.build.Commit, "date": e.build.Date,
+				})
+			}
+			_, err := fmt.Fprintf(e.ui.Out, "backport %s (commit %s, built %s)\n", e.build.Version, e.build.Commit, e.build.Date)
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON document")
+	return cmd
+}
