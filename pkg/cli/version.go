@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -19,9 +18,7 @@ func newVersionCmd(e *env) *cobra.Command {
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.json {
-				enc := json.NewEncoder(e.ui.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]string{
+				return writeJSON(e, map[string]string{
 					"version": e.build.Version, "commit": e.build.Commit, "date": e.build.Date,
 				})
 			}

@@ -52,7 +52,7 @@ func parseRecipe(file, want string, data []byte) (*Recipe, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.file, r.lines = file, ix
+	r.file, r.lines, r.raw = file, ix, data
 	// "deb:" with nothing after it decodes to nil, but says the recipe
 	// builds for that family with the defaults.
 	if _, ok := ix.keys["deb"]; ok && r.Deb == nil {

@@ -28,6 +28,7 @@ type Recipe struct {
 	RPM      *RPMPackaging `yaml:"rpm"` // EL and Fedora targets; nil: likewise
 
 	file  string     // the file name used in messages
+	raw   []byte     // the recipe as written, for `recipe show`
 	files fs.FS      // where the keyring path resolves: the recipe's directory
 	lines *nodeIndex // where each field sits, for messages after decoding
 }
@@ -67,6 +68,9 @@ type RPMPackaging struct {
 // File is the recipe's file as named in messages: a path, or
 // "embedded:NAME.yaml".
 func (r *Recipe) File() string { return r.file }
+
+// Raw is the recipe file as written.
+func (r *Recipe) Raw() []byte { return r.raw }
 
 // UpstreamURLs renders the upstream URL templates, in the order to try
 // them. A template that needs the Debian mirror is left out when none is
