@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_go
-# rpm: rpmspec and rpm's vercmp; dpkg-dev: dpkg-parsechangelog;
-# the archive tools cross-check our extractor.
-ensure_packages rpm dpkg-dev tar gzip bzip2 xz-utils zstd cpio
+# rpm: rpmspec, rpmbuild, rpmsign and rpm's vercmp; dpkg-dev:
+# dpkg-parsechangelog, dpkg-source; the archive tools and patch cross-check
+# our extractor and diffs; gnupg signs test packages.
+ensure_packages rpm dpkg-dev tar gzip bzip2 xz-utils zstd cpio patch diffutils gnupg
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))

@@ -41,7 +41,10 @@ func Open(root string, k Key) (*Workspace, error) {
 			return nil, fmt.Errorf("workspace name part %q: expected a non-empty name without slashes", part)
 		}
 	}
-	dir := filepath.Join(root, k.String())
+	dir, err := filepath.Abs(filepath.Join(root, k.String()))
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}

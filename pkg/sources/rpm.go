@@ -1,0 +1,160 @@
+package sources
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+
+	"github.com/backport/backport/pkg/exitcode"
+	"github.com/backport/backport/pkg/fetch"
+	"github.com/backport/backport/pkg/recipe"
+	"github.com/backport/backport/pkg/rpm"
+	"github.com/backport/backport/pkg/version"
+)
+
+type rpmResolution struct {
+	SRPM     File  `json:"srpm"`
+	Upstream *File `json:"upstream,omitempty"`
+}
+
+// fetchRPM gets the distro's SRPM (from the recipe's URL, verified by its
+// OpenPGP signature against the target's keyring) and the upstream
+// tarball, and lays them out flat, as rpmbuild's SOURCES holds them.
+func fetchRPM(ctx context.Context, req Request, res *Result) error {
+	ws := req.Workspace
+	key := resolutionKey(req)
+	var r rpmResolution
+	remembered := !req.Refresh && req.Cache.Recall(key, &r)
+	if !remembered {
+		f, err := resolveSRPM(ctx, req)
+		if err != nil {
+			return err
+		}
+		r.SRPM = f
+	}
+	if err := ws.Reset("sources"); err != nil {
+		return err
+	}
+	blob, err := req.Cache.Fetch(ctx, r.SRPM.URL, fetch.Expect{SHA256: r.SRPM.SHA256, Size: r.SRPM.Size})
+	if err != nil {
+		return err
+	}
+	srpmFile := r.SRPM
+	if srpmFile.Path, err = place(blob, ws.Sources(), srpmFile.Name, srpmFile.SHA256); err != nil {
+		return err
+	}
+	res.Files = append(res.Files, srpmFile)
+
+	if err := ws.Reset("packaging"); err != nil {
+		return err
+	}
+	pkg, _, err := rpm.ExtractSRPM(ctx, srpmFile.Path, filepath.Join(ws.Dir, "packaging"))
+	if err != nil {
+		return err
+	}
+	res.Packaging = filepath.Join(ws.Dir, "packaging")
+	res.DistroSource = pkg.Name
+	res.DistroVersion = pkg.Version + "-" + pkg.Release
+	if pkg.Epoch != "" {
+		res.DistroVersion = pkg.Epoch + ":" + res.DistroVersion
+	}
+	if c, err := version.Compare(version.RPM, req.Version, pkg.Version); err != nil {
+		return err
+	} else if c < 0 {
+		return fmt.Errorf("%s %s is older than the distro's %s; a hotfix cannot downgrade", req.Recipe.Name, req.Version, res.DistroVersion)
+	}
+	res.NewUpstream = req.Version != pkg.Version
+
+	var up *File
+	if res.NewUpstream {
+		if !remembered {
+			f, err := resolveUpstream(ctx, req, res.Packaging)
+			if err != nil {
+				return err
+			}
+			r.Upstream = &f
+		}
+		b, err := req.Cache.Fetch(ctx, r.Upstream.URL, fetch.Expect{SHA256: r.Upstream.SHA256, Size: r.Upstream.Size})
+		if err != nil {
+			return err
+		}
+		f := *r.Upstream
+		if f.Path, err = place(b, ws.Sources(), f.Name, f.SHA256); err != nil {
+			return err
+		}
+		res.Files = append(res.Files, f)
+		noteInsecure(res, f)
+		up = &f
+	}
+
+	tree := filepath.Join(ws.Tree(), pkg.Name+"-"+req.Version)
+	if !req.Fresh && isDir(tree) {
+		res.Tree, res.TreeKept = tree, true
+	} else {
+		if err := ws.Reset("tree"); err != nil {
+			return err
+		}
+		if _, _, err := rpm.ExtractSRPM(ctx, srpmFile.Path, tree); err != nil {
+			return err
+		}
+		if up != nil {
+			if _, err := place(up.Path, tree, up.Name, up.SHA256); err != nil {
+				return err
+			}
+		}
+		res.Tree = tree
+	}
+	if !remembered {
+		if err := req.Cache.Remember(key, r); err != nil {
+			req.Log.Warn("could not remember the resolution", "err", err)
+		}
+	}
+	return nil
+}
+
+// resolveSRPM downloads the recipe's SRPM and verifies its signature with
+// the target's keyring; without a keyring only --insecure lets it through.
+func resolveSRPM(ctx context.Context, req Request) (File, error) {
+	data := recipe.TemplateData{Name: req.Recipe.Name, Version: req.Version, Target: req.Target.Name, DebianMirror: req.DebianMirror}
+	u, err := req.Recipe.SRPMURL(data)
+	if err != nil {
+		return File{}, err
+	}
+	if u == "" {
+		return File{}, fmt.Errorf("%s: rpm.repo_package needs the target's repos, which fetch does not read yet; set rpm.srpm to the SRPM's URL", req.Recipe.File())
+	}
+	var keyring openpgp.EntityList
+	if req.Target.Keyring != "" {
+		if keyring, err = fetch.LoadKeyring(req.Target.Keyring); err != nil {
+			return File{}, err
+		}
+	} else if !req.Insecure {
+		return File{}, exitcode.New(exitcode.Verification, "target %s has no keyring to verify %s with; set keyring: for it in backport.yaml, or pass --insecure", req.Target.Name, u)
+	}
+	how := notVerified + " (--insecure)"
+	blob, err := req.Cache.FetchVerifiedBy(ctx, u, func(p string) error {
+		if keyring == nil {
+			return nil
+		}
+		s, err := rpm.VerifySRPM(p, keyring)
+		if err == nil {
+			how = "OpenPGP header signature by key " + s.KeyID + " from " + req.Target.Keyring
+		}
+		return err
+	})
+	if err != nil {
+		return File{}, err
+	}
+	f := File{Role: "srpm", Name: baseName(u), URL: u, SHA256: blob.SHA256, Size: blob.Size, VerifiedBy: how}
+	return f, nil
+}
+
+func noteInsecure(res *Result, f File) {
+	if strings.HasPrefix(f.VerifiedBy, notVerified) {
+		res.Insecure = true
+		res.Warnings = append(res.Warnings, f.Name+" is NOT verified (--insecure)")
+	}
+}
