@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 ensure_go
 # rpm: rpmspec, rpmbuild, rpmsign and rpm's vercmp; dpkg-dev:
 # dpkg-parsechangelog, dpkg-source; the archive tools and patch cross-check
-# our extractor and diffs; gnupg signs test packages.
-ensure_packages rpm dpkg-dev tar gzip bzip2 xz-utils zstd cpio patch diffutils gnupg
+# our extractor and diffs; gnupg signs test packages; createrepo-c makes
+# real yum repodata.
+ensure_packages rpm dpkg-dev tar gzip bzip2 xz-utils zstd cpio patch diffutils gnupg createrepo-c
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))

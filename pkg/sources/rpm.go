@@ -123,16 +123,18 @@ func resolveSRPM(ctx context.Context, req Request) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	if u == "" {
-		return File{}, fmt.Errorf("%s: rpm.repo_package needs the target's repos, which fetch does not read yet; set rpm.srpm to the SRPM's URL", req.Recipe.File())
-	}
 	var keyring openpgp.EntityList
 	if req.Target.Keyring != "" {
 		if keyring, err = fetch.LoadKeyring(req.Target.Keyring); err != nil {
 			return File{}, err
 		}
 	} else if !req.Insecure {
-		return File{}, exitcode.New(exitcode.Verification, "target %s has no keyring to verify %s with; set keyring: for it in backport.yaml, or pass --insecure", req.Target.Name, u)
+		return File{}, exitcode.New(exitcode.Verification, "target %s has no keyring to verify its SRPMs with; set keyring: for it in backport.yaml, or pass --insecure", req.Target.Name)
+	}
+	if u == "" {
+		if u, err = srpmFromRepos(ctx, req); err != nil {
+			return File{}, err
+		}
 	}
 	how := notVerified + " (--insecure)"
 	blob, err := req.Cache.FetchVerifiedBy(ctx, u, func(p string) error {
@@ -150,6 +152,28 @@ func resolveSRPM(ctx context.Context, req Request) (File, error) {
 	}
 	f := File{Role: "srpm", Name: baseName(u), URL: u, SHA256: blob.SHA256, Size: blob.Size, VerifiedBy: how}
 	return f, nil
+}
+
+// srpmFromRepos finds the newest SRPM of the recipe's repo_package in the
+// target's repositories and returns its URL; the repodata checksum is
+// checked when it is downloaded, the signature by resolveSRPM.
+func srpmFromRepos(ctx context.Context, req Request) (string, error) {
+	name := req.Recipe.RPM.RepoPackage
+	if len(req.Target.Repos) == 0 {
+		return "", fmt.Errorf("target %s has no repos to find the %s SRPM in; set repos: for it in backport.yaml, or rpm.srpm in %s", req.Target.Name, name, req.Recipe.File())
+	}
+	repos := make([]*fetch.YumRepo, 0, len(req.Target.Repos))
+	for _, base := range req.Target.Repos {
+		repos = append(repos, &fetch.YumRepo{BaseURL: base, Cache: req.Cache, Logger: req.Log})
+	}
+	pkg, repo, err := fetch.FindSRPMIn(ctx, repos, name)
+	if err != nil {
+		return "", err
+	}
+	if _, err := repo.FetchPackage(ctx, pkg); err != nil {
+		return "", err
+	}
+	return repo.PackageURL(pkg)
 }
 
 func noteInsecure(res *Result, f File) {
