@@ -5,6 +5,7 @@
 package sources
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -71,6 +72,10 @@ func Fetch(ctx context.Context, req Request) (*Result, error) {
 		req.Log = slog.New(slog.DiscardHandler)
 	}
 	if err := req.Recipe.Supports(req.Target); err != nil {
+		return nil, err
+	}
+	// The old record describes files this fetch is about to replace.
+	if err := req.Workspace.RemoveState("sources"); err != nil {
 		return nil, err
 	}
 	res := &Result{
@@ -141,6 +146,23 @@ func place(blob, dir, name, sha string) (string, error) {
 		return "", err
 	}
 	return dst, os.Rename(tmp.Name(), dst)
+}
+
+// maxSmallFile bounds checksum files and signatures, which are read into
+// memory: a hostile server must not be able to exhaust it.
+const maxSmallFile = 4 << 20
+
+// limitedBuffer is a bytes.Buffer that refuses to grow past max.
+type limitedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > b.max {
+		return 0, fmt.Errorf("larger than %d bytes", b.max)
+	}
+	return b.Buffer.Write(p)
 }
 
 func isDir(p string) bool {

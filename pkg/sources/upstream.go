@@ -1,7 +1,6 @@
 package sources
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -131,7 +130,7 @@ func viaChecksums(ctx context.Context, req Request, data recipe.TemplateData, ta
 	if err != nil {
 		return File{}, err
 	}
-	var buf bytes.Buffer
+	buf := limitedBuffer{max: maxSmallFile}
 	if _, err := req.Cache.Client().Download(ctx, sumsURL, &buf); err != nil {
 		return File{}, err
 	}
@@ -153,7 +152,7 @@ func viaSignature(ctx context.Context, req Request, data recipe.TemplateData, ta
 	if err != nil {
 		return File{}, err
 	}
-	var sig bytes.Buffer
+	sig := limitedBuffer{max: maxSmallFile}
 	if _, err := req.Cache.Client().Download(ctx, sigURL, &sig); err != nil {
 		return File{}, err
 	}

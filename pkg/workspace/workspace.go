@@ -109,6 +109,16 @@ func (w *Workspace) SaveState(name string, v any) error {
 	return renameio.WriteFile(filepath.Join(w.Dir, name+".json"), append(data, '\n'), 0o644)
 }
 
+// RemoveState deletes a state file, so that a step that fails part way
+// leaves no record claiming its earlier result.
+func (w *Workspace) RemoveState(name string) error {
+	err := os.Remove(filepath.Join(w.Dir, name+".json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
 // LoadState reads a state file into v; ok is false when there is none.
 func (w *Workspace) LoadState(name string, v any) (ok bool, err error) {
 	p := filepath.Join(w.Dir, name+".json")
