@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -108,6 +109,10 @@ func (c *Client) download(ctx context.Context, rawURL, name string, w io.Writer)
 	}
 	if name == "" {
 		name = path.Base(u.Path)
+		// Every suite has an InRelease and a Sources.xz: name the suite.
+		if _, idx, ok := strings.Cut(u.Path, "/dists/"); ok {
+			name = idx
+		}
 	}
 	switch u.Scheme {
 	case "http", "https":
