@@ -10,8 +10,10 @@ ensure_go
 # rpm: rpmspec, rpmbuild, rpmsign and rpm's vercmp; dpkg-dev:
 # dpkg-parsechangelog, dpkg-source; the archive tools and patch cross-check
 # our extractor and diffs; gnupg signs test packages; createrepo-c makes
-# real yum repodata.
-ensure_packages rpm dpkg-dev tar gzip bzip2 xz-utils zstd cpio patch diffutils gnupg createrepo-c
+# real yum repodata; podman (with runc, and catatonit for --init) and
+# debootstrap run the container tests.
+ensure_packages rpm dpkg-dev tar gzip bzip2 xz-utils zstd cpio patch diffutils gnupg createrepo-c \
+	podman runc catatonit debootstrap uidmap
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
