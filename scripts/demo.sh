@@ -1,38 +1,45 @@
 #!/usr/bin/env bash
-# The main job on real material, with the embedded defaults: builds
-# bin/backport, then turns the real Debian changelog of hello 2.10-3
-# (bookworm) and a project-written spec into hotfixes, proving each result
-# with the distro's own tools.
+# The main job on a fresh machine with the embedded defaults: builds
+# bin/backport, fetches and verifies hello 2.12.3 against Debian 12's own
+# packaging from the mirror in this host's apt sources, and turns it into a
+# hotfix version; then does the same for a project-written RPM spec. Each
+# result is checked with the distro's own tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_go
-ensure_packages dpkg-dev rpm
+ensure_packages dpkg-dev rpm debian-archive-keyring
 build_backport
 bp=$PWD/bin/backport
 echo "built $("$bp" version)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/backport-demo.XXXXXX")
-mkdir -p "$work/hello-2.10/debian"
-cp testdata/changelogs/hello-2.10-3.changelog "$work/hello-2.10/debian/changelog"
-cp testdata/demo/httpd.spec "$work/httpd.spec"
-
+cd "$work"
 export DEBFULLNAME=${DEBFULLNAME:-Backport Demo} DEBEMAIL=${DEBEMAIL:-demo@example.org}
+# A cache of the demo's own, so that the first fetch really downloads.
+export XDG_CACHE_HOME="$work/cache"
 
 echo
-echo "== hello 2.10-3 → upstream 2.12.3 on bookworm (what would change)"
-"$bp" bump "$work/hello-2.10" --version 2.12.3 --suite bookworm --cve CVE-2024-0001 --dry-run
+echo "== fetch: hello 2.12.3 for debian-12 (distro source + upstream, verified)"
+tree=$("$bp" fetch hello 2.12.3 --target debian-12)
+echo "tree: $tree"
 echo
-echo "== the same, written"
-"$bp" bump "$work/hello-2.10" --version 2.12.3 --suite bookworm --cve CVE-2024-0001
-dpkg-parsechangelog -l "$work/hello-2.10/debian/changelog" -S Version
+echo "== fetch again: served from the cache, no network"
+"$bp" fetch hello 2.12.3 --target debian-12 >/dev/null
 
 echo
-echo "== httpd.spec: patch on the same version, then a new upstream"
-"$bp" bump "$work/httpd.spec" --version 2.4.57 --cve CVE-2024-0002
-"$bp" bump "$work/httpd.spec" --version 2.4.58 --cve CVE-2024-0003
-rpmspec -q --srpm --define 'dist .el9' --qf '%{VERSION}-%{RELEASE}\n' "$work/httpd.spec"
+echo "== bump the fetched tree to the hotfix version (what would change)"
+"$bp" bump "$tree" --version 2.12.3 --suite bookworm --cve CVE-2024-0001 --dry-run
+"$bp" bump "$tree" --version 2.12.3 --suite bookworm --cve CVE-2024-0001 >/dev/null
+echo "dpkg-parsechangelog reads: $(dpkg-parsechangelog -l "$tree/debian/changelog" -S Version)"
 
 echo
-echo "results in $work"
+echo "== an RPM spec: a patch on the same version, then a new upstream"
+cp "$OLDPWD/testdata/demo/httpd.spec" httpd.spec
+"$bp" bump httpd.spec --version 2.4.57 --cve CVE-2024-0002 >/dev/null
+"$bp" bump httpd.spec --version 2.4.58 --cve CVE-2024-0003 >/dev/null
+echo "rpmspec reads: $(rpmspec -q --srpm --define 'dist .el9' --qf '%{VERSION}-%{RELEASE}\n' httpd.spec)"
+
+echo
+echo "results in $work (workspace: $work/.backport/work)"

@@ -76,7 +76,7 @@ upgrade over the distro's package and lose to its next update.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return exitcode.Wrap(exitcode.Usage, err)
 	})
-	root.AddCommand(newVersionCmd(e), newBumpCmd(e), newRecipeCmd(e), newFetchCmd(e))
+	root.AddCommand(newVersionCmd(e), newBumpCmd(e), newRecipeCmd(e), newFetchCmd(e), newDoctorCmd(e))
 	// Unknown subcommands are usage errors, not failures.
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
@@ -94,6 +94,12 @@ func exactArgs(n int, names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) == n {
 			return nil
+		}
+		if n == 0 && cmd.HasSubCommands() {
+			return exitcode.New(exitcode.Usage, "unknown command %q for %q", args[0], cmd.CommandPath())
+		}
+		if n == 0 {
+			return exitcode.New(exitcode.Usage, "%s takes no arguments, got %q", cmd.CommandPath(), strings.Join(args, " "))
 		}
 		want := strings.Join(names, " ")
 		if len(args) < n {
