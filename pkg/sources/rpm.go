@@ -47,6 +47,7 @@ func fetchRPM(ctx context.Context, req Request, res *Result) error {
 		return err
 	}
 	res.Files = append(res.Files, srpmFile)
+	noteInsecure(res, srpmFile)
 
 	if err := ws.Reset("packaging"); err != nil {
 		return err

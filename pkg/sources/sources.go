@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/backport/backport/pkg/fetch"
 	"github.com/backport/backport/pkg/recipe"
@@ -107,6 +108,7 @@ func resolutionKey(req Request) string {
 	for _, s := range []string{
 		"sources/v1", string(req.Recipe.Raw()), req.Version, req.Target.Name, req.Target.Mirror,
 		req.Target.SecurityMirror, req.Target.Keyring, req.DebianMirror, fmt.Sprint(req.Insecure),
+		strings.Join(req.Target.Repos, "\n"),
 	} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
