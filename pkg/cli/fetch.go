@@ -56,18 +56,28 @@ same request is served from the cache without network access.`,
 	return cmd
 }
 
-func runFetch(cmd *cobra.Command, e *env, name, ver string, o fetchOptions) error {
+// fetched is what the fetch step leaves for the commands after it.
+type fetched struct {
+	cfg    recipe.Config
+	target recipe.Target
+	ws     *workspace.Workspace // locked; the caller closes it
+	res    *sources.Result
+}
+
+// fetchSources runs the fetch pipeline for NAME VERSION: config, target,
+// recipe, cache, a locked workspace, and verified sources in it.
+func fetchSources(cmd *cobra.Command, e *env, name, ver string, o fetchOptions) (*fetched, error) {
 	cfg, _, err := recipe.DefaultConfig()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	target, err := cfg.ChooseTarget(o.target)
 	if err != nil {
-		return usageErr("--target: %v", err)
+		return nil, usageErr("--target: %v", err)
 	}
 	r, origin, err := recipe.DefaultStore().Load(name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	log := e.ui.Logger(o.verbose)
 	log.Debug("recipe", "name", name, "from", origin)
@@ -77,27 +87,36 @@ func runFetch(cmd *cobra.Command, e *env, name, ver string, o fetchOptions) erro
 		Logger: log, Progress: transferProgress{e.ui},
 	}))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ws, err := workspace.Open(workspace.DefaultRoot, workspace.Key{Name: name, Version: ver, Target: target.Name})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer ws.Close()
-
 	res, err := sources.Fetch(cmd.Context(), sources.Request{
 		Recipe: r, Version: ver, Target: target, DebianMirror: mirror, DebianKeyring: debianKeyring(cfg),
 		Insecure: o.insecure, Refresh: o.refresh, Fresh: o.fresh, StrictValidUntil: o.strict,
 		Cache: cache, Workspace: ws, Log: log,
 	})
 	if err != nil {
-		return err
-	}
-	if o.json {
-		return writeJSON(e, res)
+		ws.Close()
+		return nil, err
 	}
 	for _, w := range res.Warnings {
 		e.ui.Warn("%s", w)
+	}
+	return &fetched{cfg: cfg, target: target, ws: ws, res: res}, nil
+}
+
+func runFetch(cmd *cobra.Command, e *env, name, ver string, o fetchOptions) error {
+	f, err := fetchSources(cmd, e, name, ver, o)
+	if err != nil {
+		return err
+	}
+	defer f.ws.Close()
+	res := f.res
+	if o.json {
+		return writeJSON(e, res)
 	}
 	for _, f := range res.Files {
 		e.ui.Info("%s %s %s", e.ui.Faint(fmt.Sprintf("%-14s", f.Role)), f.Name, e.ui.Faint("— "+f.VerifiedBy))

@@ -76,7 +76,7 @@ upgrade over the distro's package and lose to its next update.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return exitcode.Wrap(exitcode.Usage, err)
 	})
-	root.AddCommand(newVersionCmd(e), newBumpCmd(e), newRecipeCmd(e), newFetchCmd(e), newDoctorCmd(e))
+	root.AddCommand(newVersionCmd(e), newBumpCmd(e), newRecipeCmd(e), newFetchCmd(e), newDoctorCmd(e), newImageCmd(e), newBuildCmd(e))
 	// Unknown subcommands are usage errors, not failures.
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {

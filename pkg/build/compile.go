@@ -1,0 +1,93 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/backport/backport/pkg/container"
+	"github.com/backport/backport/pkg/exitcode"
+)
+
+// tailLines is how much of a failed build's log an error carries.
+const tailLines = 30
+
+// buildDeb runs dpkg-buildpackage on the prepared tree in the deps image,
+// with no network, its output streamed to the attempt's log.
+func buildDeb(ctx context.Context, a *attempt) error {
+	o := a.opts
+	mount := container.Mount{Source: a.buildDir, Target: "/backport/build"}
+	args := []string{"dpkg-buildpackage", "-us", "-uc", "-b"}
+	if o.Runtime.Name() == container.Host && os.Geteuid() != 0 {
+		// Only the host runtime runs as someone other than root.
+		args = append(args, "-rfakeroot")
+	}
+	tail := &tailBuffer{max: 64 << 10}
+	out := io.MultiWriter(a.log, tail)
+	if o.Output != nil {
+		out = io.MultiWriter(out, o.Output)
+	}
+	fmt.Fprintf(a.log, "backport: %s in %s (network off)\n", strings.Join(args, " "), a.depsRef)
+	code, err := o.Runtime.Run(ctx, container.RunSpec{
+		Image:   a.depsRef,
+		Args:    args,
+		Env:     map[string]string{"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C.UTF-8"},
+		Mounts:  []container.Mount{mount},
+		Workdir: path.Join(o.Runtime.InsidePath(mount), filepath.Base(a.tree)),
+		Network: false,
+		Stdout:  out,
+		Stderr:  out,
+	})
+	if err != nil {
+		if ctx.Err() != nil && exitcode.Of(err) != exitcode.Interrupted {
+			err = exitcode.Wrap(exitcode.Interrupted, err)
+		}
+		return err
+	}
+	if code != 0 {
+		return exitcode.Wrap(exitcode.BuildRed, &FailedError{
+			Step: "dpkg-buildpackage", Code: code, LogPath: a.logPath, Tail: lastLines(tail.String(), tailLines),
+		})
+	}
+	return nil
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
+
+// lastLines returns the last n non-empty-trailing lines of s.
+func lastLines(s string, n int) []string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) == 1 && lines[0] == "" {
+		return nil
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines
+}

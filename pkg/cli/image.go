@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/backport/backport/pkg/build"
+	"github.com/backport/backport/pkg/container"
+	"github.com/backport/backport/pkg/recipe"
+	"github.com/backport/backport/pkg/ui"
+)
+
+func newImageCmd(e *env) *cobra.Command {
+	var runtime string
+	cmd := &cobra.Command{
+		Use:   "image",
+		Short: "Build, list and prune builder images",
+		Long: `Builder images hold a target's packaging toolchain; a second, cached layer per
+package holds its build dependencies. Images are labelled with the hash of
+their definition and rebuilt only when it changes.
+
+Base images are bootstrapped from the target's mirror with debootstrap and
+imported, so no container registry is needed (air-gapped build boxes).`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.PersistentFlags().StringVar(&runtime, "runtime", "", "podman, docker or host (default: runtime: from config, else detect)")
+	cmd.AddCommand(newImageBuildCmd(e, &runtime), newImageListCmd(e, &runtime), newImagePruneCmd(e, &runtime))
+	return cmd
+}
+
+// detectRuntime picks the runtime from the flag, else config, else what is
+// installed.
+func detectRuntime(cmd *cobra.Command, e *env, flag string, cfg recipe.Config) (container.Runtime, error) {
+	if flag == "" {
+		flag = cfg.Runtime
+	}
+	return container.Detect(cmd.Context(), flag, container.Options{
+		Logger: e.ui.Logger(false),
+		Notify: func(msg string) { e.ui.Note("%s", msg) },
+	})
+}
+
+func newImageBuildCmd(e *env, runtime *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "build [TARGET]",
+		Short: "Build the builder image of TARGET (default: this host's release) if its definition changed",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, _, err := recipe.DefaultConfig()
+			if err != nil {
+				return err
+			}
+			name := ""
+			if len(args) == 1 {
+				name = args[0]
+			}
+			target, err := cfg.ChooseTarget(name)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			rt, err := detectRuntime(cmd, e, *runtime, cfg)
+			if err != nil {
+				return err
+			}
+			def, err := build.BuilderDefinition(target)
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			res, err := container.EnsureImage(cmd.Context(), rt, build.BuilderRef(target), def, container.ImageOptions{Log: e.ui.Err})
+			if err != nil {
+				return err
+			}
+			if res.Built {
+				e.ui.Success("built %s in %s", res.Ref, time.Since(start).Round(time.Second))
+			} else {
+				e.ui.Success("%s is up to date (%s)", res.Ref, res.Reason)
+			}
+			_, err = fmt.Fprintln(e.ui.Out, res.Ref)
+			return err
+		},
+	}
+}
+
+func newImageListCmd(e *env, runtime *string) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List backport's images: builders and dependency layers",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := recipe.DefaultConfig()
+			if err != nil {
+				return err
+			}
+			rt, err := detectRuntime(cmd, e, *runtime, cfg)
+			if err != nil {
+				return err
+			}
+			images, err := rt.ListImages(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(e, images)
+			}
+			tw := tabwriter.NewWriter(e.ui.Out, 0, 4, 2, ' ', 0)
+			for _, im := range images {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", im.Ref, shortID(im.ID), im.Labels[container.LabelKind],
+					ui.HumanBytes(im.Size), im.Created.Format("2006-01-02 15:04"))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON document")
+	return cmd
+}
+
+func newImagePruneCmd(e *env, runtime *string) *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Remove dependency layers (and with --all, builder images too)",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := recipe.DefaultConfig()
+			if err != nil {
+				return err
+			}
+			rt, err := detectRuntime(cmd, e, *runtime, cfg)
+			if err != nil {
+				return err
+			}
+			removed, err := container.Prune(cmd.Context(), rt, func(im container.Image) bool {
+				return !all && im.Labels[container.LabelLayer] == ""
+			})
+			for _, im := range removed {
+				e.ui.Info("removed %s", im.Ref)
+			}
+			if err != nil {
+				return err
+			}
+			e.ui.Success("pruned %d image(s)", len(removed))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "also remove builder images (the next build bootstraps them again)")
+	return cmd
+}
+
+func shortID(id string) string {
+	if len(id) > 19 && id[:7] == "sha256:" {
+		return id[7:19]
+	}
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
