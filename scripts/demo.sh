@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine with the embedded defaults: builds
-# bin/backport, fetches and verifies hello 2.12.3 against Debian 12's own
-# packaging from the mirror in this host's apt sources, and turns it into a
-# hotfix version; then does the same for a project-written RPM spec. Each
-# result is checked with the distro's own tools.
+# bin/backport, checks the machine (backport doctor), builds hello 2.10 for
+# Debian 12 as a hotfix in a container bootstrapped from the mirror in this
+# host's apt sources, fetches and verifies hello 2.12.3 for the next step,
+# and bumps a project-written RPM spec. Each result is checked with the
+# distro's own tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_go
-ensure_packages dpkg-dev rpm debian-archive-keyring
+ensure_packages dpkg-dev rpm debian-archive-keyring podman runc catatonit debootstrap uidmap
 build_backport
 bp=$PWD/bin/backport
 echo "built $("$bp" version)"
@@ -19,6 +20,17 @@ cd "$work"
 export DEBFULLNAME=${DEBFULLNAME:-Backport Demo} DEBEMAIL=${DEBEMAIL:-demo@example.org}
 # A cache of the demo's own, so that the first fetch really downloads.
 export XDG_CACHE_HOME="$work/cache"
+
+echo
+echo "== doctor"
+"$bp" doctor --target debian-12
+
+echo
+echo "== build: hello 2.10 as a hotfix for debian-12 (the first run bootstraps the builder image)"
+"$bp" build hello 2.10 --target debian-12 >packages.txt
+cat packages.txt
+deb=$(grep '/hello_.*\.deb$' packages.txt)
+dpkg-deb -f "$deb" Package Version
 
 echo
 echo "== fetch: hello 2.12.3 for debian-12 (distro source + upstream, verified)"
