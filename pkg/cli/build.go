@@ -45,6 +45,7 @@ removes the build container and leaves the workspace as it was.`,
 	f.StringArrayVar(&o.cves, "cve", nil, "CVE id the hotfix fixes (repeatable)")
 	f.StringVarP(&o.message, "message", "m", "", "an extra changelog line")
 	f.StringVar(&o.out, "out", ".", "directory in which dist/ is written")
+	f.StringVar(&o.fetch.distro, "distro-version", "", "start from this version of the distro's package (Debian family; default: the newest)")
 	f.BoolVar(&o.fetch.insecure, "insecure", false, "use an upstream tarball nothing verifies (recorded loudly)")
 	f.BoolVar(&o.fetch.refresh, "refresh", false, "ask the mirrors again instead of reusing the last resolution")
 	f.BoolVarP(&o.fetch.verbose, "verbose", "v", false, "say what is looked up and why")

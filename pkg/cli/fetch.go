@@ -14,6 +14,7 @@ import (
 
 type fetchOptions struct {
 	target   string
+	distro   string
 	insecure bool
 	refresh  bool
 	fresh    bool
@@ -47,6 +48,7 @@ same request is served from the cache without network access.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.target, "target", "", "distro release to build for (default: default_target, else this host's)")
+	f.StringVar(&o.distro, "distro-version", "", "start from this version of the distro's package (Debian family; default: the newest)")
 	f.BoolVar(&o.insecure, "insecure", false, "use an upstream tarball nothing verifies (recorded loudly)")
 	f.BoolVar(&o.refresh, "refresh", false, "ask the mirrors again instead of reusing the last resolution")
 	f.BoolVar(&o.fresh, "fresh", false, "unpack tree/ again even if it exists (discards edits in it)")
@@ -95,7 +97,7 @@ func fetchSources(cmd *cobra.Command, e *env, name, ver string, o fetchOptions) 
 	}
 	res, err := sources.Fetch(cmd.Context(), sources.Request{
 		Recipe: r, Version: ver, Target: target, DebianMirror: mirror, DebianKeyring: debianKeyring(cfg),
-		Insecure: o.insecure, Refresh: o.refresh, Fresh: o.fresh, StrictValidUntil: o.strict,
+		DistroVersion: o.distro, Insecure: o.insecure, Refresh: o.refresh, Fresh: o.fresh, StrictValidUntil: o.strict,
 		Cache: cache, Workspace: ws, Log: log,
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,13 @@ func fetchDeb(ctx context.Context, req Request, res *Result) error {
 	var r debResolution
 	remembered := !req.Refresh && req.Cache.Recall(key, &r)
 	if !remembered {
-		pkg, err := archive.FindSource(ctx, suiteRefs(req.Target), req.Recipe.DebianSource())
+		var pkg fetch.SourcePackage
+		var err error
+		if req.DistroVersion != "" {
+			pkg, err = archive.FindSourceVersion(ctx, suiteRefs(req.Target), req.Recipe.DebianSource(), req.DistroVersion)
+		} else {
+			pkg, err = archive.FindSource(ctx, suiteRefs(req.Target), req.Recipe.DebianSource())
+		}
 		if err != nil {
 			return err
 		}
@@ -42,6 +49,14 @@ func fetchDeb(ctx context.Context, req Request, res *Result) error {
 		return err
 	}
 	if _, err := archive.FetchSource(ctx, r.Source, ws.Sources()); err != nil {
+		var nf *fetch.NotFoundError
+		if errors.As(err, &nf) {
+			// A partial or lagging mirror lists a version it does not carry.
+			// Falling back to an older one silently could undo a security
+			// fix, so say what happened and let the engineer choose.
+			return fmt.Errorf("%s %s (%s) is in the index but not on the mirror (%s %s); pass --distro-version to build on another version",
+				r.Source.Package, r.Source.Version, r.Source.Suite.Suite, nf.URL, nf.Status)
+		}
 		return err
 	}
 	dscPath := ""

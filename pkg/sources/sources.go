@@ -28,6 +28,7 @@ type Request struct {
 	Target           recipe.Target // with its mirrors and keyring filled in
 	DebianMirror     string        // what recipe templates see as .DebianMirror; "" when none
 	DebianKeyring    string        // verifies that mirror's suites named in verify.distro_index
+	DistroVersion    string        // build on this distro version instead of the newest in the target's suites
 	Insecure         bool          // accept an upstream tarball nothing verifies, and say so
 	Refresh          bool          // ask the mirrors again instead of reusing the last resolution
 	Fresh            bool          // unpack the tree again even if one exists (it may hold edits)
@@ -107,7 +108,7 @@ func resolutionKey(req Request) string {
 	h := sha256.New()
 	for _, s := range []string{
 		"sources/v1", string(req.Recipe.Raw()), req.Version, req.Target.Name, req.Target.Mirror,
-		req.Target.SecurityMirror, req.Target.Keyring, req.DebianMirror, fmt.Sprint(req.Insecure),
+		req.Target.SecurityMirror, req.Target.Keyring, req.DebianMirror, fmt.Sprint(req.Insecure), req.DistroVersion,
 		strings.Join(req.Target.Repos, "\n"),
 	} {
 		h.Write([]byte(s))
