@@ -61,6 +61,14 @@ func stripComponents(rel string, n int) (string, bool) {
 	return strings.Join(parts[n:], "/"), true
 }
 
+// SymlinkStaysInside reports whether a symlink at rel (slash-separated,
+// relative to root) pointing to target resolves inside root. Callers that
+// move a tree's root after extraction (stripping a top directory) use it to
+// check the links again against the new root.
+func SymlinkStaysInside(root *os.Root, rel, target string) (bool, error) {
+	return symlinkStaysInside(root, rel, target)
+}
+
 // symlinkStaysInside reports whether a symlink at rel pointing to target
 // resolves inside root. It resolves like the kernel would — component by
 // component, expanding symlinks already in the tree, so "a -> ." plus
