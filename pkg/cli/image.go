@@ -9,6 +9,7 @@ import (
 
 	"github.com/backport/backport/pkg/build"
 	"github.com/backport/backport/pkg/container"
+	"github.com/backport/backport/pkg/exitcode"
 	"github.com/backport/backport/pkg/recipe"
 	"github.com/backport/backport/pkg/ui"
 )
@@ -44,11 +45,23 @@ func detectRuntime(cmd *cobra.Command, e *env, flag string, cfg recipe.Config) (
 	})
 }
 
+// configAndRuntime loads backport.yaml and detects the runtime.
+func configAndRuntime(cmd *cobra.Command, e *env, flag string) (recipe.Config, container.Runtime, error) {
+	cfg, _, err := recipe.DefaultConfig()
+	if err != nil {
+		return cfg, nil, err
+	}
+	rt, err := detectRuntime(cmd, e, flag, cfg)
+	return cfg, rt, err
+}
+
 func newImageBuildCmd(e *env, runtime *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "build [TARGET]",
 		Short: "Build the builder image of TARGET (default: this host's release) if its definition changed",
-		Args:  cobra.MaximumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			return exitcode.Wrap(exitcode.Usage, cobra.MaximumNArgs(1)(cmd, args))
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, _, err := recipe.DefaultConfig()
 			if err != nil {
@@ -93,11 +106,7 @@ func newImageListCmd(e *env, runtime *string) *cobra.Command {
 		Short: "List backport's images: builders and dependency layers",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := recipe.DefaultConfig()
-			if err != nil {
-				return err
-			}
-			rt, err := detectRuntime(cmd, e, *runtime, cfg)
+			_, rt, err := configAndRuntime(cmd, e, *runtime)
 			if err != nil {
 				return err
 			}
@@ -127,11 +136,7 @@ func newImagePruneCmd(e *env, runtime *string) *cobra.Command {
 		Short: "Remove dependency layers (and with --all, builder images too)",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := recipe.DefaultConfig()
-			if err != nil {
-				return err
-			}
-			rt, err := detectRuntime(cmd, e, *runtime, cfg)
+			_, rt, err := configAndRuntime(cmd, e, *runtime)
 			if err != nil {
 				return err
 			}

@@ -99,23 +99,10 @@ func fetchDeb(ctx context.Context, req Request, res *Result) error {
 
 	var upstreamPath string
 	if res.NewUpstream {
-		if !remembered {
-			up, err := resolveUpstream(ctx, req, packaging)
-			if err != nil {
-				return err
-			}
-			r.Upstream = &up
-		}
-		blob, err := req.Cache.Fetch(ctx, r.Upstream.URL, fetch.Expect{SHA256: r.Upstream.SHA256, Size: r.Upstream.Size})
+		up, err := getUpstream(ctx, req, &r.Upstream, remembered, packaging, res)
 		if err != nil {
 			return err
 		}
-		up := *r.Upstream
-		if up.Path, err = place(blob, ws.Sources(), up.Name, up.SHA256); err != nil {
-			return err
-		}
-		res.Files = append(res.Files, up)
-		noteInsecure(res, up)
 		upstreamPath = up.Path
 	}
 

@@ -71,23 +71,10 @@ func fetchRPM(ctx context.Context, req Request, res *Result) error {
 
 	var up *File
 	if res.NewUpstream {
-		if !remembered {
-			f, err := resolveUpstream(ctx, req, res.Packaging)
-			if err != nil {
-				return err
-			}
-			r.Upstream = &f
-		}
-		b, err := req.Cache.Fetch(ctx, r.Upstream.URL, fetch.Expect{SHA256: r.Upstream.SHA256, Size: r.Upstream.Size})
+		f, err := getUpstream(ctx, req, &r.Upstream, remembered, res.Packaging, res)
 		if err != nil {
 			return err
 		}
-		f := *r.Upstream
-		if f.Path, err = place(b, ws.Sources(), f.Name, f.SHA256); err != nil {
-			return err
-		}
-		res.Files = append(res.Files, f)
-		noteInsecure(res, f)
 		up = &f
 	}
 

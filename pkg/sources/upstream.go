@@ -19,6 +19,30 @@ import (
 
 const notVerified = "NOT VERIFIED"
 
+// getUpstream places the verified upstream tarball in the workspace's
+// sources and records it in res. *resolved is the remembered resolution;
+// when remembered is false it is resolved (and set) first.
+func getUpstream(ctx context.Context, req Request, resolved **File, remembered bool, packaging string, res *Result) (File, error) {
+	if !remembered || *resolved == nil {
+		f, err := resolveUpstream(ctx, req, packaging)
+		if err != nil {
+			return File{}, err
+		}
+		*resolved = &f
+	}
+	want := **resolved
+	blob, err := req.Cache.Fetch(ctx, want.URL, fetch.Expect{SHA256: want.SHA256, Size: want.Size})
+	if err != nil {
+		return File{}, err
+	}
+	if want.Path, err = place(blob, req.Workspace.Sources(), want.Name, want.SHA256); err != nil {
+		return File{}, err
+	}
+	res.Files = append(res.Files, want)
+	noteInsecure(res, want)
+	return want, nil
+}
+
 // resolveUpstream finds and verifies the upstream tarball, trying the
 // recipe's ways of verifying it in order of strength: a pinned hash, the
 // hash in a signed distro index, a checksums file, an OpenPGP signature.
