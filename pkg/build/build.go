@@ -43,7 +43,12 @@ type Options struct {
 	// Image tunes the builder image and deps layer builds (their log,
 	// lock and cache directories).
 	Image container.ImageOptions
-	Log   *slog.Logger
+	// DebianMirror and DebianSuite bootstrap the rpm builder, a Debian base
+	// with Debian's rpm, when the target names no mirror of its own;
+	// DebianSuite "": DefaultRPMBuilderSuite.
+	DebianMirror, DebianSuite string
+
+	Log *slog.Logger
 	// Progress is told the title of each step as it starts.
 	Progress func(step string)
 	// Output also receives the build log (a terminal's tail view); nil:
@@ -111,15 +116,23 @@ func Steps(family recipe.Family) []string {
 }
 
 func stepsFor(family recipe.Family) []step {
-	if family != recipe.FamilyDeb {
-		return nil
+	switch family {
+	case recipe.FamilyDeb:
+		return []step{
+			{"prepare", "preparing a fresh tree", prepareDeb},
+			{"deps", "installing build dependencies", depsDeb},
+			{"build", "building", buildDeb},
+			{"collect", "collecting packages", collectDeb},
+		}
+	case recipe.FamilyRPM:
+		return []step{
+			{"prepare", "preparing a fresh topdir", prepareRPM},
+			{"deps", "installing build dependencies", depsRPM},
+			{"build", "building", buildRPM},
+			{"collect", "collecting packages", collectRPM},
+		}
 	}
-	return []step{
-		{"prepare", "preparing a fresh tree", prepareDeb},
-		{"deps", "installing build dependencies", depsDeb},
-		{"build", "building", buildDeb},
-		{"collect", "collecting packages", collectDeb},
-	}
+	return nil
 }
 
 // attempt is the state the steps share.
@@ -128,7 +141,7 @@ type attempt struct {
 	number   int
 	logPath  string
 	buildDir string // <ws>/build: the parent the .debs land in
-	tree     string // <ws>/build/<src>-<ver>
+	tree     string // <ws>/build/<src>-<ver>; rpm: the spec in SPECS/
 	source   string // the source package name
 	hotfix   string // the full hotfix version
 	builder  string // the builder image

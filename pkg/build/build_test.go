@@ -50,9 +50,12 @@ func TestSteps(t *testing.T) {
 	}
 	rt := newFakeRuntime()
 	opts := fakeOptions(t, rt)
-	opts.Target.Family = recipe.FamilyRPM
+	if got, want := Steps(recipe.FamilyRPM), []string{"prepare", "deps", "build", "collect"}; !slices.Equal(got, want) {
+		t.Errorf("Steps(rpm) = %v, want %v", got, want)
+	}
+	opts.Target.Family = "apk"
 	if _, err := Run(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "not supported") {
-		t.Errorf("Run on an rpm target = %v; want not supported", err)
+		t.Errorf("Run on an apk target = %v; want not supported", err)
 	}
 }
 

@@ -20,13 +20,21 @@ const tailLines = 30
 // buildDeb runs dpkg-buildpackage on the prepared tree in the deps image,
 // with no network, its output streamed to the attempt's log.
 func buildDeb(ctx context.Context, a *attempt) error {
-	o := a.opts
-	mount := container.Mount{Source: a.buildDir, Target: "/backport/build"}
 	args := []string{"dpkg-buildpackage", "-us", "-uc", "-b"}
-	if o.Runtime.Name() == container.Host && os.Geteuid() != 0 {
+	if a.opts.Runtime.Name() == container.Host && os.Geteuid() != 0 {
 		// Only the host runtime runs as someone other than root.
 		args = append(args, "-rfakeroot")
 	}
+	mount := container.Mount{Source: a.buildDir, Target: "/backport/build"}
+	return runBuild(ctx, a, "dpkg-buildpackage", args, path.Join(a.opts.Runtime.InsidePath(mount), filepath.Base(a.tree)))
+}
+
+// runBuild runs a build command in the deps image with <ws>/build mounted
+// at /backport/build and no network, its output streamed to the attempt's
+// log. A non-zero exit is a *FailedError of step with the log's tail.
+func runBuild(ctx context.Context, a *attempt, step string, args []string, workdir string) error {
+	o := a.opts
+	mount := container.Mount{Source: a.buildDir, Target: "/backport/build"}
 	tail := &tailBuffer{max: 64 << 10}
 	out := io.MultiWriter(a.log, tail)
 	if o.Output != nil {
@@ -38,7 +46,7 @@ func buildDeb(ctx context.Context, a *attempt) error {
 		Args:    args,
 		Env:     map[string]string{"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C.UTF-8"},
 		Mounts:  []container.Mount{mount},
-		Workdir: path.Join(o.Runtime.InsidePath(mount), filepath.Base(a.tree)),
+		Workdir: workdir,
 		Network: false,
 		Stdout:  out,
 		Stderr:  out,
@@ -51,7 +59,7 @@ func buildDeb(ctx context.Context, a *attempt) error {
 	}
 	if code != 0 {
 		return exitcode.Wrap(exitcode.BuildRed, &FailedError{
-			Step: "dpkg-buildpackage", Code: code, LogPath: a.logPath, Tail: lastLines(tail.String(), tailLines),
+			Step: step, Code: code, LogPath: a.logPath, Tail: lastLines(tail.String(), tailLines),
 		})
 	}
 	return nil

@@ -235,3 +235,13 @@ func teeLog(log, extra io.Writer) io.Writer {
 	}
 	return io.MultiWriter(log, extra)
 }
+
+// ImageDefinition is the builder image definition of t, whatever its
+// family: what `backport image build` and the deps step both build.
+// debianMirror and debianSuite bootstrap the rpm builder's Debian base.
+func ImageDefinition(t recipe.Target, debianMirror, debianSuite string) (container.Definition, error) {
+	if t.Family == recipe.FamilyRPM {
+		return RPMBuilderDefinition(t, debianMirror, debianSuite)
+	}
+	return BuilderDefinition(t)
+}

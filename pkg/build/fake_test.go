@@ -23,7 +23,7 @@ type fakeRuntime struct {
 	buildExit   int
 	setupExit   int // what deps setup containers exit with
 	buildOutput string
-	debs        []string // written into the build mount on success
+	debs        []string // written into the build mount on success (paths relative to it)
 	block       bool     // Run waits for ctx to be cancelled
 	started     chan struct{}
 }
@@ -59,6 +59,9 @@ func (f *fakeRuntime) Run(ctx context.Context, spec container.RunSpec) (int, err
 		return f.buildExit, nil
 	}
 	for _, name := range f.debs {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(spec.Mounts[0].Source, name)), 0o755); err != nil {
+			return 0, err
+		}
 		if err := os.WriteFile(filepath.Join(spec.Mounts[0].Source, name), []byte("!<arch>\n"), 0o644); err != nil {
 			return 0, err
 		}

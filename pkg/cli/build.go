@@ -67,10 +67,11 @@ func runBuild(cmd *cobra.Command, e *env, name, ver string, o buildOptions) erro
 	if err != nil {
 		return err
 	}
+	mirror, _ := f.cfg.DebianMirror() // bootstraps the rpm builder's Debian base
 	phase := e.ui.StartPhases()
 	res, err := build.Run(cmd.Context(), build.Options{
 		Runtime: rt, Target: f.target, Workspace: f.ws, Sources: f.res, Version: ver,
-		CVEs: cves, Message: o.message, Maintainer: maintainer(e.getenv), OutDir: o.out,
+		DebianMirror: mirror, CVEs: cves, Message: o.message, Maintainer: maintainer(e.getenv), OutDir: o.out,
 		Log: e.ui.Logger(o.fetch.verbose), Progress: phase.Start,
 	})
 	phase.Stop()

@@ -79,7 +79,8 @@ func newImageBuildCmd(e *env, runtime *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			def, err := build.BuilderDefinition(target)
+			mirror, _ := cfg.DebianMirror()
+			def, err := build.ImageDefinition(target, mirror, "")
 			if err != nil {
 				return err
 			}
