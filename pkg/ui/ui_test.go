@@ -64,3 +64,12 @@ func TestNoColorOnTerminal(t *testing.T) {
 		t.Errorf("Accent with NO_COLOR = %q, want plain", s)
 	}
 }
+
+func TestHumanBytes(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 725606: "708.6 KiB", 10 << 20: "10.0 MiB", 3 << 30: "3.0 GiB"} {
+		if got := HumanBytes(n); got != want {
+			t.Errorf("HumanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
