@@ -12,8 +12,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/backport/backport/pkg/container"
+	"github.com/backport/backport/pkg/deb"
 	"github.com/backport/backport/pkg/exitcode"
 	"github.com/backport/backport/pkg/recipe"
 )
@@ -63,21 +65,9 @@ rm -rf /var/lib/apt/lists/*
 // build dependencies; on a cached layer no container runs.
 func depsDeb(ctx context.Context, a *attempt) error {
 	o := a.opts
-	def, err := BuilderDefinition(o.Target)
-	if err != nil {
+	if _, err := a.ensureBuilder(ctx); err != nil {
 		return err
 	}
-	a.builder = o.BuilderRef
-	if a.builder == "" {
-		a.builder = BuilderRef(o.Target)
-	}
-	imgOpts := o.Image
-	imgOpts.Log = teeLog(a.log, o.Image.Log)
-	img, err := container.EnsureImage(ctx, o.Runtime, a.builder, def, imgOpts)
-	if err != nil {
-		return fmt.Errorf("builder image %s: %w", a.builder, err)
-	}
-	fmt.Fprintf(a.log, "backport: builder image %s: %s\n", a.builder, img.Reason)
 
 	control, err := os.ReadFile(filepath.Join(a.tree, "debian", "control"))
 	if err != nil {
@@ -244,4 +234,44 @@ func ImageDefinition(t recipe.Target, debianMirror, debianSuite string) (contain
 		return RPMBuilderDefinition(t, debianMirror, debianSuite)
 	}
 	return BuilderDefinition(t)
+}
+
+// ensureBuilder makes sure the target's builder image exists (built only
+// when its definition changed) and records its ref in a.builder.
+func (a *attempt) ensureBuilder(ctx context.Context) (container.ImageResult, error) {
+	o := a.opts
+	def, err := ImageDefinition(o.Target, o.DebianMirror, o.DebianSuite)
+	if err != nil {
+		return container.ImageResult{}, err
+	}
+	a.builder = o.BuilderRef
+	if a.builder == "" {
+		a.builder = BuilderRef(o.Target)
+	}
+	imgOpts := o.Image
+	imgOpts.Log = teeLog(a.log, o.Image.Log)
+	img, err := container.EnsureImage(ctx, o.Runtime, a.builder, def, imgOpts)
+	if err != nil {
+		return img, fmt.Errorf("builder image %s: %w", a.builder, err)
+	}
+	fmt.Fprintf(a.log, "backport: builder image %s: %s\n", a.builder, img.Reason)
+	return img, nil
+}
+
+// maintainerAndDate are the changelog entry's signer and date: the
+// options', else DEBFULLNAME/DEBEMAIL (or DefaultMaintainer) and now.
+func (o Options) maintainerAndDate() (string, time.Time) {
+	maint := o.Maintainer
+	if maint == "" {
+		if m, err := deb.Maintainer(os.Getenv); err == nil {
+			maint = m
+		} else {
+			maint = DefaultMaintainer
+		}
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return maint, now
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/backport/backport/pkg/bump"
 	"github.com/backport/backport/pkg/deb"
@@ -64,18 +63,7 @@ func prepareDeb(ctx context.Context, a *attempt) error {
 		}
 	}
 
-	maint := o.Maintainer
-	if maint == "" {
-		if m, err := deb.Maintainer(os.Getenv); err == nil {
-			maint = m
-		} else {
-			maint = DefaultMaintainer
-		}
-	}
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	maint, now := o.maintainerAndDate()
 	plan, err := bump.Plan(bump.Options{
 		Path: a.tree, Version: o.version(), Release: hf.Release, CVEs: cves, Message: o.Message,
 		Suite: o.Target.Codename, Vendor: vendor, Maintainer: maint, Now: now,

@@ -7,11 +7,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/backport/backport/pkg/bump"
 	"github.com/backport/backport/pkg/container"
-	"github.com/backport/backport/pkg/deb"
 	"github.com/backport/backport/pkg/recipe"
 	"github.com/backport/backport/pkg/rpm"
 	"github.com/backport/backport/pkg/version"
@@ -147,18 +145,7 @@ func prepareRPM(ctx context.Context, a *attempt) error {
 	}
 	dist := spec.DistMacro()
 
-	maint := o.Maintainer
-	if maint == "" {
-		if m, err := deb.Maintainer(os.Getenv); err == nil {
-			maint = m
-		} else {
-			maint = DefaultMaintainer
-		}
-	}
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	maint, now := o.maintainerAndDate()
 	// The release is chosen against the spec's own Version-Release, which
 	// holds the dist macro that Sources.DistroVersion has expanded.
 	plan, err := bump.Plan(bump.Options{
@@ -192,22 +179,10 @@ func expandDist(v, macro, tag string) string {
 // could satisfy them, so the build runs with --nodeps on the toolchain the
 // image holds.
 func depsRPM(ctx context.Context, a *attempt) error {
-	o := a.opts
-	def, err := RPMBuilderDefinition(o.Target, o.DebianMirror, o.DebianSuite)
+	img, err := a.ensureBuilder(ctx)
 	if err != nil {
 		return err
 	}
-	a.builder = o.BuilderRef
-	if a.builder == "" {
-		a.builder = BuilderRef(o.Target)
-	}
-	imgOpts := o.Image
-	imgOpts.Log = teeLog(a.log, o.Image.Log)
-	img, err := container.EnsureImage(ctx, o.Runtime, a.builder, def, imgOpts)
-	if err != nil {
-		return fmt.Errorf("builder image %s: %w", a.builder, err)
-	}
-	fmt.Fprintf(a.log, "backport: builder image %s: %s\n", a.builder, img.Reason)
 	a.depsRef = a.builder
 	return skip("BuildRequires not installed: the rpm builder on a Debian base has no rpm database to satisfy them, so rpmbuild runs with --nodeps (builder image %s: %s)", a.builder, img.Reason)
 }
