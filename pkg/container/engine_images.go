@@ -130,10 +130,30 @@ func (e *Engine) ListImages(ctx context.Context) ([]Image, error) {
 		return nil, nil
 	}
 	out, err = e.output(ctx, append([]string{"image", "inspect"}, ids...)...)
-	if err != nil {
+	if err == nil {
+		return parseInspect([]byte(out))
+	}
+	if !notFound(err) {
 		return nil, err
 	}
-	return parseInspect([]byte(out))
+	// An image went away between listing and inspecting (a build or a
+	// prune running at the same time): inspect one by one, skipping those.
+	var images []Image
+	for _, id := range ids {
+		out, err := e.output(ctx, "image", "inspect", id)
+		if notFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		one, err := parseInspect([]byte(out))
+		if err != nil {
+			return nil, err
+		}
+		images = append(images, one...)
+	}
+	return images, nil
 }
 
 // inspectedImage is the part of `image inspect` that podman and docker
