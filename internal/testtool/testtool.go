@@ -23,3 +23,23 @@ func Require(t testing.TB, name string) string {
 	t.Skipf("%s not on PATH; skipping (it is required under CI=true)", name)
 	return ""
 }
+
+// SkipOrFail skips the test with the reason on a developer machine that
+// lacks what it needs, and fails it under CI=true, where the CI set-up must
+// provide it.
+func SkipOrFail(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("required under CI=true: "+format, args...)
+	}
+	t.Skipf(format+" (required under CI=true)", args...)
+}
+
+// RequireRoot is SkipOrFail for tests that must run as root (bootstrapping
+// images with debootstrap, rootful podman).
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		SkipOrFail(t, "this test needs root")
+	}
+}

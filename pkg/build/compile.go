@@ -8,7 +8,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/backport/backport/pkg/container"
 	"github.com/backport/backport/pkg/exitcode"
@@ -35,8 +34,7 @@ func buildDeb(ctx context.Context, a *attempt) error {
 func runBuild(ctx context.Context, a *attempt, step string, args []string, workdir string) error {
 	o := a.opts
 	mount := container.Mount{Source: a.buildDir, Target: "/backport/build"}
-	tail := &tailBuffer{max: 64 << 10}
-	out := io.MultiWriter(a.log, tail)
+	var out io.Writer = a.log
 	if o.Output != nil {
 		out = io.MultiWriter(out, o.Output)
 	}
@@ -59,33 +57,26 @@ func runBuild(ctx context.Context, a *attempt, step string, args []string, workd
 	}
 	if code != 0 {
 		return exitcode.Wrap(exitcode.BuildRed, &FailedError{
-			Step: step, Code: code, LogPath: a.logPath, Tail: lastLines(tail.String(), tailLines),
+			Step: step, Code: code, LogPath: a.logPath, Tail: logTail(a.logPath, tailLines),
 		})
 	}
 	return nil
 }
 
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
+// logTail is the last n lines of the attempt's log, read back from the
+// file the build streamed into rather than kept twice in memory.
+func logTail(path string, n int) []string {
+	const window = 64 << 10
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
 	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > window {
+		f.Seek(fi.Size()-window, io.SeekStart)
+	}
+	data, _ := io.ReadAll(f)
+	return lastLines(string(data), n)
 }
 
 // lastLines returns the last n non-empty-trailing lines of s.

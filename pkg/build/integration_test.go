@@ -2,7 +2,6 @@ package build
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -46,10 +45,7 @@ func hostTarget(t *testing.T) recipe.Target {
 	t.Helper()
 	m, err := recipe.HostMirrors("/")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("host mirrors: %v", err)
-		}
-		t.Skipf("no Debian mirror in the host's apt sources: %v", err)
+		testtool.SkipOrFail(t, "no Debian mirror in the host's apt sources: %v", err)
 	}
 	tgt, err := recipe.LookupTarget(recipe.Config{Host: m}, "debian-12")
 	if err != nil {
@@ -94,12 +90,7 @@ func TestPodmanBuildHello(t *testing.T) {
 	testtool.Require(t, "podman")
 	testtool.Require(t, "debootstrap")
 	dpkgDeb := testtool.Require(t, "dpkg-deb")
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the podman integration tests run as root under CI=true")
-		}
-		t.Skip("bootstrapping the builder image needs root")
-	}
+	testtool.RequireRoot(t)
 	tgt := hostTarget(t)
 	engine, err := container.NewEngine(container.Podman, container.Options{
 		ConfigDir: t.TempDir(),
@@ -122,7 +113,7 @@ func TestPodmanBuildHello(t *testing.T) {
 	res, err := Run(context.Background(), opts)
 	first := time.Since(start)
 	if err != nil {
-		logTail(t, ws.LogPath(1))
+		showLog(t, ws.LogPath(1))
 		t.Fatalf("first Run: %v", err)
 	}
 	t.Logf("first build: %s; steps %s", first.Round(time.Millisecond), describeSteps(res.Steps))
@@ -162,7 +153,7 @@ func TestPodmanBuildHello(t *testing.T) {
 	res2, err := Run(ctx, opts)
 	t.Logf("second build, interrupted: %s; steps %s", time.Since(start).Round(time.Millisecond), describeSteps(res2.Steps))
 	if exitcode.Of(err) != exitcode.Interrupted {
-		logTail(t, ws.LogPath(2))
+		showLog(t, ws.LogPath(2))
 		t.Fatalf("interrupted Run = %v (exit %d); want exit %d", err, exitcode.Of(err), exitcode.Interrupted)
 	}
 	if n := rt.keeps.Load() - keeps; n != 0 {
@@ -195,12 +186,7 @@ func describeSteps(steps []StepResult) string {
 	return strings.Join(parts, ", ")
 }
 
-func logTail(t *testing.T, path string) {
+func showLog(t *testing.T, path string) {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Logf("no log %s: %v", path, err)
-		return
-	}
-	t.Logf("%s (tail):\n%s", path, strings.Join(lastLines(string(data), 40), "\n"))
+	t.Logf("%s (tail):\n%s", path, strings.Join(logTail(path, 40), "\n"))
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backport/backport/internal/testtool"
+
 	"pault.ag/go/debian/version"
 )
 
@@ -30,10 +32,7 @@ func hostMirrors(t *testing.T) (mirror, security string) {
 	t.Helper()
 	f, err := os.Open(aptSourcesFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true", aptSourcesFile)
-		}
-		t.Skipf("%s not found; skipping the real-mirror test (it is required under CI=true)", aptSourcesFile)
+		testtool.SkipOrFail(t, "%s not found", aptSourcesFile)
 	}
 	if err != nil {
 		t.Fatal(err)

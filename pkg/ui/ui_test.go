@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/backport/backport/internal/testtool"
 )
 
 func env(m map[string]string) func(string) string {
@@ -38,7 +40,7 @@ func TestPlainWhenNotATerminal(t *testing.T) {
 func TestNoColorOnTerminal(t *testing.T) {
 	master, tty, err := openPTY()
 	if err != nil {
-		t.Skipf("no pseudo-terminal here: %v", err)
+		testtool.SkipOrFail(t, "no pseudo-terminal here: %v", err)
 	}
 	defer master.Close()
 	defer tty.Close()
