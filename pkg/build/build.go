@@ -43,6 +43,12 @@ type Options struct {
 	// Image tunes the builder image and deps layer builds (their log,
 	// lock and cache directories).
 	Image container.ImageOptions
+	// CCacheDir is the target's ccache directory on the host; "": the
+	// user cache dir's backport/ccache/<target>; "off": no ccache.
+	CCacheDir string
+	// Base says where the builder image's base comes from; BaseAuto: the
+	// registry, else a bootstrap from the mirror.
+	Base BaseMode
 	// DebianMirror and DebianSuite bootstrap the rpm builder, a Debian base
 	// with Debian's rpm, when the target names no mirror of its own;
 	// DebianSuite "": DefaultRPMBuilderSuite.
@@ -147,7 +153,8 @@ type attempt struct {
 	builder  string // the builder image
 	depsRef  string // the image with the build dependencies
 	res      *Result
-	log      io.Writer // the attempt's log file
+	log      io.Writer         // the attempt's log file
+	env      map[string]string // extra build environment (e.g. nocheck)
 }
 
 // Run runs one build attempt. A build that ran and failed is an error with

@@ -38,8 +38,36 @@ func fakeOptions(t *testing.T, rt *fakeRuntime) Options {
 	return Options{
 		Runtime: rt, Target: fakeTarget(), Workspace: ws, Sources: src, Version: "2.10",
 		OutDir: t.TempDir(), Maintainer: "Backport Test <test@example.org>",
-		Now:   time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-		Image: container.ImageOptions{LockDir: t.TempDir()},
+		Now:       time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Image:     container.ImageOptions{LockDir: t.TempDir()},
+		CCacheDir: t.TempDir(),
+	}
+}
+
+func TestBuildUsesTheTargetsCCache(t *testing.T) {
+	t.Parallel()
+	rt := newFakeRuntime()
+	opts := fakeOptions(t, rt)
+	if _, err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	bld := rt.runs[len(rt.runs)-1]
+	found := false
+	for _, m := range bld.Mounts {
+		found = found || (m.Source == opts.CCacheDir && m.Target == bld.Env["CCACHE_DIR"])
+	}
+	if !found || !strings.HasPrefix(bld.Env["PATH"], "/usr/lib/ccache:") {
+		t.Errorf("build run %v / %v: want %s mounted as CCACHE_DIR and ccache's wrappers first on PATH", bld.Mounts, bld.Env, opts.CCacheDir)
+	}
+
+	rt = newFakeRuntime()
+	opts = fakeOptions(t, rt)
+	opts.CCacheDir = "off"
+	if _, err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if bld := rt.runs[len(rt.runs)-1]; len(bld.Mounts) != 1 || bld.Env["CCACHE_DIR"] != "" {
+		t.Errorf("ccache off: build run %v / %v", bld.Mounts, bld.Env)
 	}
 }
 

@@ -38,12 +38,25 @@ func runBuild(ctx context.Context, a *attempt, step string, args []string, workd
 	if o.Output != nil {
 		out = io.MultiWriter(out, o.Output)
 	}
+	env := map[string]string{"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C.UTF-8"}
+	mounts := []container.Mount{mount}
+	if m, ok := a.ccacheMount(); ok {
+		mounts = append(mounts, m)
+		env["CCACHE_DIR"] = o.Runtime.InsidePath(m)
+		if o.Runtime.Name() != container.Host {
+			// The builder's compilers go through ccache's wrappers.
+			env["PATH"] = "/usr/lib/ccache:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+		}
+	}
+	for k, v := range a.env {
+		env[k] = v
+	}
 	fmt.Fprintf(a.log, "backport: %s in %s (network off)\n", strings.Join(args, " "), a.depsRef)
 	code, err := o.Runtime.Run(ctx, container.RunSpec{
 		Image:   a.depsRef,
 		Args:    args,
-		Env:     map[string]string{"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C.UTF-8"},
-		Mounts:  []container.Mount{mount},
+		Env:     env,
+		Mounts:  mounts,
 		Workdir: workdir,
 		Network: false,
 		Stdout:  out,
@@ -89,4 +102,26 @@ func lastLines(s string, n int) []string {
 		lines = lines[len(lines)-n:]
 	}
 	return lines
+}
+
+// ccacheMount is the target's ccache directory, kept on the host between
+// builds so that a rebuild of the same sources compiles from the cache.
+// ok is false when Options.CCacheDir is "off" or no cache dir is known.
+func (a *attempt) ccacheMount() (container.Mount, bool) {
+	dir := a.opts.CCacheDir
+	switch dir {
+	case "off":
+		return container.Mount{}, false
+	case "":
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return container.Mount{}, false
+		}
+		dir = filepath.Join(cache, "backport", "ccache", a.opts.Target.Name)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintf(a.log, "backport: no ccache: %v\n", err)
+		return container.Mount{}, false
+	}
+	return container.Mount{Source: dir, Target: "/backport/ccache"}, true
 }

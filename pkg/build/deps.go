@@ -226,38 +226,6 @@ func teeLog(log, extra io.Writer) io.Writer {
 	return io.MultiWriter(log, extra)
 }
 
-// ImageDefinition is the builder image definition of t, whatever its
-// family: what `backport image build` and the deps step both build.
-// debianMirror and debianSuite bootstrap the rpm builder's Debian base.
-func ImageDefinition(t recipe.Target, debianMirror, debianSuite string) (container.Definition, error) {
-	if t.Family == recipe.FamilyRPM {
-		return RPMBuilderDefinition(t, debianMirror, debianSuite)
-	}
-	return BuilderDefinition(t)
-}
-
-// ensureBuilder makes sure the target's builder image exists (built only
-// when its definition changed) and records its ref in a.builder.
-func (a *attempt) ensureBuilder(ctx context.Context) (container.ImageResult, error) {
-	o := a.opts
-	def, err := ImageDefinition(o.Target, o.DebianMirror, o.DebianSuite)
-	if err != nil {
-		return container.ImageResult{}, err
-	}
-	a.builder = o.BuilderRef
-	if a.builder == "" {
-		a.builder = BuilderRef(o.Target)
-	}
-	imgOpts := o.Image
-	imgOpts.Log = teeLog(a.log, o.Image.Log)
-	img, err := container.EnsureImage(ctx, o.Runtime, a.builder, def, imgOpts)
-	if err != nil {
-		return img, fmt.Errorf("builder image %s: %w", a.builder, err)
-	}
-	fmt.Fprintf(a.log, "backport: builder image %s: %s\n", a.builder, img.Reason)
-	return img, nil
-}
-
 // maintainerAndDate are the changelog entry's signer and date: the
 // options', else DEBFULLNAME/DEBEMAIL (or DefaultMaintainer) and now.
 func (o Options) maintainerAndDate() (string, time.Time) {

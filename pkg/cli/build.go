@@ -12,11 +12,12 @@ import (
 )
 
 type buildOptions struct {
-	fetch   fetchOptions
-	runtime string
-	cves    []string
-	message string
-	out     string
+	fetch     fetchOptions
+	runtime   string
+	cves      []string
+	message   string
+	out       string
+	bootstrap bool
 }
 
 func newBuildCmd(e *env) *cobra.Command {
@@ -45,6 +46,7 @@ removes the build container and leaves the workspace as it was.`,
 	f.StringArrayVar(&o.cves, "cve", nil, "CVE id the hotfix fixes (repeatable)")
 	f.StringVarP(&o.message, "message", "m", "", "an extra changelog line")
 	f.StringVar(&o.out, "out", ".", "directory in which dist/ is written")
+	f.BoolVar(&o.bootstrap, "bootstrap", false, "create the builder's base from the target's mirror instead of pulling it from a registry")
 	f.StringVar(&o.fetch.distro, "distro-version", "", "start from this version of the distro's package (Debian family; default: the newest)")
 	f.BoolVar(&o.fetch.insecure, "insecure", false, "use an upstream tarball nothing verifies (recorded loudly)")
 	f.BoolVar(&o.fetch.refresh, "refresh", false, "ask the mirrors again instead of reusing the last resolution")
@@ -71,7 +73,7 @@ func runBuild(cmd *cobra.Command, e *env, name, ver string, o buildOptions) erro
 	phase := e.ui.StartPhases()
 	res, err := build.Run(cmd.Context(), build.Options{
 		Runtime: rt, Target: f.target, Workspace: f.ws, Sources: f.res, Version: ver,
-		DebianMirror: mirror, CVEs: cves, Message: o.message, Maintainer: maintainer(e.getenv), OutDir: o.out,
+		DebianMirror: mirror, Base: baseMode(o.bootstrap), CVEs: cves, Message: o.message, Maintainer: maintainer(e.getenv), OutDir: o.out,
 		Log: e.ui.Logger(o.fetch.verbose), Progress: phase.Start,
 	})
 	phase.Stop()

@@ -23,8 +23,11 @@ func newImageCmd(e *env) *cobra.Command {
 package holds its build dependencies. Images are labelled with the hash of
 their definition and rebuilt only when it changes.
 
-Base images are bootstrapped from the target's mirror with debootstrap and
-imported, so no container registry is needed (air-gapped build boxes).`,
+A builder starts FROM the target's base image in a registry (base_image: of
+the target). When the registry cannot be reached the base is bootstrapped
+from the target's mirror with debootstrap and imported instead, and backport
+says so; --bootstrap goes straight to the mirror (air-gapped build boxes,
+hosts with no registry). A builder bootstrapped earlier stays in use.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -56,7 +59,8 @@ func configAndRuntime(cmd *cobra.Command, e *env, flag string) (recipe.Config, c
 }
 
 func newImageBuildCmd(e *env, runtime *string) *cobra.Command {
-	return &cobra.Command{
+	var bootstrap bool
+	cmd := &cobra.Command{
 		Use:   "build [TARGET]",
 		Short: "Build the builder image of TARGET (default: this host's release) if its definition changed",
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -80,12 +84,11 @@ func newImageBuildCmd(e *env, runtime *string) *cobra.Command {
 				return err
 			}
 			mirror, _ := cfg.DebianMirror()
-			def, err := build.ImageDefinition(target, mirror, "")
-			if err != nil {
-				return err
-			}
 			start := time.Now()
-			res, err := container.EnsureImage(cmd.Context(), rt, build.BuilderRef(target), def, container.ImageOptions{Log: e.ui.Err})
+			res, err := build.EnsureBuilder(cmd.Context(), rt, build.BuilderRequest{
+				Target: target, Mode: baseMode(bootstrap), DebianMirror: mirror,
+				Image: container.ImageOptions{Log: e.ui.Err},
+			})
 			if err != nil {
 				return err
 			}
@@ -98,6 +101,17 @@ func newImageBuildCmd(e *env, runtime *string) *cobra.Command {
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&bootstrap, "bootstrap", false, "create the base from the target's mirror instead of pulling it from a registry")
+	return cmd
+}
+
+// baseMode is where a builder's base comes from: --bootstrap, else the
+// registry with a fallback on the mirror.
+func baseMode(bootstrap bool) build.BaseMode {
+	if bootstrap {
+		return build.BaseBootstrap
+	}
+	return build.BaseAuto
 }
 
 func newImageListCmd(e *env, runtime *string) *cobra.Command {

@@ -131,7 +131,7 @@ func EnsureImage(ctx context.Context, rt Runtime, ref string, def Definition, op
 		return res, err
 	} else if !ok {
 		if err := rt.Pull(ctx, base); err != nil {
-			return res, err
+			return res, &PullError{Ref: base, Err: err}
 		}
 	}
 	start := time.Now()
@@ -389,3 +389,14 @@ func Prune(ctx context.Context, rt Runtime, keep func(Image) bool) ([]Image, err
 	}
 	return removed, errors.Join(errs...)
 }
+
+// PullError is a registry base image that could not be pulled: no
+// registry, no network, or no such image. Callers that can build the base
+// another way (a bootstrap from the mirror) fall back on it.
+type PullError struct {
+	Ref string
+	Err error
+}
+
+func (e *PullError) Error() string { return "pulling " + e.Ref + ": " + e.Err.Error() }
+func (e *PullError) Unwrap() error { return e.Err }

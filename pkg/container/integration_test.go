@@ -461,3 +461,38 @@ func TestPodmanFallbackMakesRunsWork(t *testing.T) {
 	}
 	t.Logf("fallback needed on this host: %v (%s)", d.Active, d.Reason)
 }
+
+// TestPodmanEnsureImageFromBase builds FROM an image reference, the
+// registry path, with the bootstrapped test base standing in for a
+// registry image (already present, so podman pulls nothing); an image
+// that cannot be pulled is a *PullError, which the builder falls back on.
+func TestPodmanEnsureImageFromBase(t *testing.T) {
+	t.Parallel()
+	e, log := realPodman(t)
+	base := ensureBase(t, e)
+	ref := "localhost/backport-test/from:" + strings.TrimPrefix(newContainerName(), "backport-")
+	t.Cleanup(func() { _ = e.RemoveImage(context.WithoutCancel(context.Background()), ref) })
+	def := Definition{Base: Base{Image: base}, Setup: []string{"echo from-registry > /etc/backport-from"}}
+	res, err := EnsureImage(context.Background(), e, ref, def, ImageOptions{Runner: e.runner, LockDir: t.TempDir()})
+	if err != nil || !res.Built {
+		t.Fatalf("EnsureImage FROM %s = %+v, %v", base, res, err)
+	}
+	var out bytes.Buffer
+	code, err := e.Run(context.Background(), RunSpec{Image: ref, Args: []string{"cat", "/etc/backport-from"}, Stdout: &out, Stderr: &out})
+	if err != nil || code != 0 || strings.TrimSpace(out.String()) != "from-registry" {
+		t.Fatalf("the setup step is not in %s: %d %v %q", ref, code, err, out.String())
+	}
+	if n := log.count("podman", "pull"); n != 0 {
+		t.Errorf("a present base was pulled %d times", n)
+	}
+	if n := log.count("debootstrap", ""); n != 0 && !baseImage.res.Built {
+		t.Errorf("FROM an image ran debootstrap")
+	}
+
+	_, err = EnsureImage(context.Background(), e, ref+"-x", Definition{Base: Base{Image: "localhost/backport-test/no-such-image:1"}, Setup: []string{"true"}},
+		ImageOptions{Runner: e.runner, LockDir: t.TempDir()})
+	var pull *PullError
+	if !errors.As(err, &pull) {
+		t.Fatalf("an image that cannot be pulled: err = %v, want a *PullError", err)
+	}
+}
