@@ -158,6 +158,14 @@ func checkConfigTargets(ix *nodeIndex, cfg Config) []error {
 				fail(f.field, "%s.%s: %v", at, f.field, err)
 			}
 		}
+		if len(o.PackagingSuites) > 0 && merged[name].Family != FamilyDeb {
+			fail("packaging_suites", "%s.packaging_suites: only deb targets have suites", at)
+		}
+		for _, s := range o.PackagingSuites {
+			if s == "" || strings.ContainsAny(s, " \t\\") || strings.HasPrefix(s, "/") || strings.Contains(s, "..") {
+				fail("packaging_suites", "%s.packaging_suites: %q is not a suite name like unstable or trixie", at, s)
+			}
+		}
 		if err := merged[name].Check(); err != nil {
 			fail("", "%s: %v", at, err)
 		}

@@ -92,7 +92,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"typo'd key", "mirorr: https://x.example/debian\n",
 			`backport.yaml:1: unknown field "mirorr" (known: mirror, security_mirror, keyring, default_target, maintainer, runtime, cache_dir, targets)`},
 		{"typo in a target", "targets:\n  el9:\n    dist-tag: .el9\n",
-			`backport.yaml:3: unknown field "dist-tag" (known: family, vendor, release, codename, suites, components, base_image, dist_tag, repos, mirror, security_mirror, keyring)`},
+			`backport.yaml:3: unknown field "dist-tag" (known: family, vendor, release, codename, suites, components, base_image, dist_tag, repos, mirror, security_mirror, keyring, packaging_suites)`},
 		{"wrong type", "targets:\n  el9:\n    repos: https://repo.example/el9\n",
 			`backport.yaml:3: targets.el9.repos: expected a list of strings, got a string`},
 		{"targets as a list", "targets: [el9]\n",
@@ -113,6 +113,10 @@ func TestParseConfigErrors(t *testing.T) {
 			`backport.yaml:2: targets.el9: vendor el builds rpm packages, not deb`},
 		{"bad target mirror", "targets:\n  debian-12:\n    mirror: nope\n",
 			`backport.yaml:3: targets.debian-12.mirror: "nope": expected a base URL like https://mirror.example/debian`},
+		{"packaging suites on an rpm target", "targets:\n  el9:\n    packaging_suites: [unstable]\n",
+			`backport.yaml:3: targets.el9.packaging_suites: only deb targets have suites`},
+		{"packaging suite outside the archive", "targets:\n  debian-12:\n    packaging_suites: [../x]\n",
+			`backport.yaml:3: targets.debian-12.packaging_suites: "../x" is not a suite name like unstable or trixie`},
 		{"unknown default target", "default_target: debian-99\n",
 			`backport.yaml:1: default_target: unknown target "debian-99" (known: ` + strings.Join(BuiltinTargetNames(), ", ") + `)`},
 	}
@@ -148,5 +152,34 @@ func TestConfigDebianMirror(t *testing.T) {
 	_, err := (Config{Host: ubuntuOnly}).DebianMirror()
 	if !errors.Is(err, ErrNoMirror) || !strings.Contains(err.Error(), "set mirror: in backport.yaml") {
 		t.Errorf("no Debian mirror: %v", err)
+	}
+}
+
+func TestPackagingSuitesConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, src, target string
+		want              []string
+	}{
+		{"built-in", "", "debian-12", []string{"trixie", "trixie-security", "unstable"}},
+		{"replaced", "targets:\n  debian-12:\n    packaging_suites: [sid]\n", "debian-12", []string{"sid"}},
+		{"turned off", "targets:\n  debian-12:\n    packaging_suites: []\n", "debian-12", []string{}},
+		{"other fields keep them", "targets:\n  debian-11:\n    components: [main, contrib]\n", "debian-11",
+			[]string{"bookworm", "bookworm-security", "trixie", "trixie-security", "unstable"}},
+		{"a new target has none", "targets:\n  debian-14:\n    vendor: debian\n    codename: forky\n    base_image: docker.io/library/debian:forky\n",
+			"debian-14", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := ParseConfig(ConfigFile, []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := Targets(cfg)[tt.target].PackagingSuites
+			if len(got) != len(tt.want) || (len(got) > 0 && !reflect.DeepEqual(got, tt.want)) {
+				t.Errorf("%s packaging suites %q, want %q", tt.target, got, tt.want)
+			}
+		})
 	}
 }

@@ -64,22 +64,30 @@ type Target struct {
 	Mirror         string   `yaml:"mirror"`          // deb: archive base URL
 	SecurityMirror string   `yaml:"security_mirror"` // deb: base URL of the -security suite; "" when unknown
 	Keyring        string   `yaml:"keyring"`         // deb: keyring that signs the archive's Release files
+
+	// PackagingSuites (deb) are newer suites whose packaging --packaging
+	// auto also considers: an engineer starts from unstable's debian/ when
+	// it already packages the upstream version being backported. Oldest
+	// release first: among equal versions the first listed wins.
+	PackagingSuites []string `yaml:"packaging_suites"`
 }
 
-func debianTarget(release, codename string) Target {
+func debianTarget(release, codename string, newer ...string) Target {
 	return Target{
 		Family: FamilyDeb, Vendor: VendorDebian, Release: release, Codename: codename,
-		Suites:     []string{codename, codename + "-updates", codename + "-security"},
-		Components: []string{"main"},
-		BaseImage:  "docker.io/library/debian:" + codename,
+		Suites:          []string{codename, codename + "-updates", codename + "-security"},
+		PackagingSuites: newer,
+		Components:      []string{"main"},
+		BaseImage:       "docker.io/library/debian:" + codename,
 		// Keyring is left to fillTarget, so that keyring: in backport.yaml applies.
 	}
 }
 
-func ubuntuTarget(release, codename string) Target {
+func ubuntuTarget(release, codename string, newer ...string) Target {
 	return Target{
 		Family: FamilyDeb, Vendor: VendorUbuntu, Release: release, Codename: codename,
-		Suites: []string{codename, codename + "-updates", codename + "-security"},
+		Suites:          []string{codename, codename + "-updates", codename + "-security"},
+		PackagingSuites: newer,
 		// Much of what a fleet runs (jq among it) lives in universe.
 		Components: []string{"main", "universe"},
 		BaseImage:  "docker.io/library/ubuntu:" + release,
@@ -104,13 +112,19 @@ func fedoraTarget(release string) Target {
 // configuration: supported releases plus those still common in fleets. It
 // returns fresh values each call so that callers may modify them.
 func builtinTargets() map[string]Target {
+	// Packaging suites: the later stable releases with their -security
+	// suite (a newer release's security update of the same upstream is
+	// the packaging to start from), then unstable, where new upstreams
+	// land first. Ubuntu's -updates carries its security uploads too, and
+	// only releases still on the archive are named (interim ones leave it
+	// after nine months; a suite missing from the mirror is skipped).
 	ts := map[string]Target{
-		"debian-11":    debianTarget("11", "bullseye"),
-		"debian-12":    debianTarget("12", "bookworm"),
-		"debian-13":    debianTarget("13", "trixie"),
-		"ubuntu-20.04": ubuntuTarget("20.04", "focal"),
-		"ubuntu-22.04": ubuntuTarget("22.04", "jammy"),
-		"ubuntu-24.04": ubuntuTarget("24.04", "noble"),
+		"debian-11":    debianTarget("11", "bullseye", "bookworm", "bookworm-security", "trixie", "trixie-security", "unstable"),
+		"debian-12":    debianTarget("12", "bookworm", "trixie", "trixie-security", "unstable"),
+		"debian-13":    debianTarget("13", "trixie", "forky", "unstable"),
+		"ubuntu-20.04": ubuntuTarget("20.04", "focal", "jammy", "jammy-updates", "noble", "noble-updates"),
+		"ubuntu-22.04": ubuntuTarget("22.04", "jammy", "noble", "noble-updates", "resolute", "resolute-updates"),
+		"ubuntu-24.04": ubuntuTarget("24.04", "noble", "resolute", "resolute-updates"),
 		// CentOS 7 for el7: the last EL7 image anyone may pull freely. Its
 		// repos are archived, so el7 needs repos: in backport.yaml.
 		"el7": elTarget("7", "docker.io/library/centos:7"),
@@ -170,6 +184,7 @@ func mergeTarget(base, o Target) Target {
 	set(&base.Release, o.Release)
 	set(&base.Codename, o.Codename)
 	setList(&base.Suites, o.Suites)
+	setList(&base.PackagingSuites, o.PackagingSuites)
 	setList(&base.Components, o.Components)
 	set(&base.BaseImage, o.BaseImage)
 	set(&base.DistTag, o.DistTag)

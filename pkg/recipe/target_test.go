@@ -44,6 +44,16 @@ func TestBuiltinTargetInvariants(t *testing.T) {
 				t.Errorf("%s and %s share codename %s", name, prev, tg.Codename)
 			}
 			codenames[tg.Codename] = name
+			// --packaging auto needs newer suites to choose from, and a
+			// target's own suites are searched anyway.
+			if len(tg.PackagingSuites) == 0 {
+				t.Errorf("%s: no packaging suites", name)
+			}
+			for _, s := range tg.PackagingSuites {
+				if strings.HasPrefix(s, tg.Codename) {
+					t.Errorf("%s: packaging suite %s is one of its own", name, s)
+				}
+			}
 			if want := string(tg.Vendor) + "-" + tg.Release; name != want {
 				t.Errorf("%s: named unlike its vendor and release (%s)", name, want)
 			}
@@ -51,7 +61,7 @@ func TestBuiltinTargetInvariants(t *testing.T) {
 			if !strings.HasPrefix(tg.DistTag, ".el") && !strings.HasPrefix(tg.DistTag, ".fc") {
 				t.Errorf("%s: dist tag %q", name, tg.DistTag)
 			}
-			if len(tg.Suites) != 0 || tg.Mirror != "" || len(tg.Repos) != 0 {
+			if len(tg.Suites) != 0 || len(tg.PackagingSuites) != 0 || tg.Mirror != "" || len(tg.Repos) != 0 {
 				t.Errorf("%s: an rpm target with suites %q, mirror %q, repos %q", name, tg.Suites, tg.Mirror, tg.Repos)
 			}
 		default:
