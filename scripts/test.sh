@@ -11,9 +11,11 @@ ensure_go
 # dpkg-parsechangelog, dpkg-source; the archive tools and patch cross-check
 # our extractor and diffs; gnupg signs test packages; createrepo-c makes
 # real yum repodata; podman (with runc, and catatonit for --init) and
-# debootstrap run the container tests.
-ensure_packages rpm dpkg-dev tar gzip bzip2 xz-utils zstd cpio patch diffutils gnupg createrepo-c \
-	podman runc catatonit debootstrap uidmap
+# debootstrap run the container tests; gcc builds a test shared library;
+# dash and busybox run install.sh as the servers' shells would; gpgv
+# checks signatures as install.sh does.
+ensure_packages rpm dpkg-dev tar gzip bzip2 xz-utils zstd cpio patch diffutils gnupg gpgv createrepo-c \
+	podman runc catatonit debootstrap uidmap gcc dash busybox
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
