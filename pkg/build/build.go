@@ -234,8 +234,12 @@ func (o Options) outDir() string {
 	return o.OutDir
 }
 
-// BuilderRef is the builder image of a target.
-func BuilderRef(t recipe.Target) string { return "localhost/backport/builder:" + t.Name }
+// BuilderRef is the builder image of a target under the default prefix.
+func BuilderRef(t recipe.Target) string { return BuilderRefIn(recipe.DefaultImagePrefix, t) }
+
+// BuilderRefIn is the builder image of a target under an image prefix
+// (image_prefix: in backport.yaml).
+func BuilderRefIn(prefix string, t recipe.Target) string { return prefix + "/builder:" + t.Name }
 
 // openLog creates the attempt's log file, truncating a previous one of the
 // same number.

@@ -70,10 +70,14 @@ func runBuild(cmd *cobra.Command, e *env, name, ver string, o buildOptions) erro
 		return err
 	}
 	mirror, _ := f.cfg.DebianMirror() // bootstraps the rpm builder's Debian base
+	mode, err := baseMode(o.bootstrap, f.cfg)
+	if err != nil {
+		return err
+	}
 	phase := e.ui.StartPhases()
 	res, err := build.Run(cmd.Context(), build.Options{
 		Runtime: rt, Target: f.target, Workspace: f.ws, Sources: f.res, Version: ver,
-		DebianMirror: mirror, Base: baseMode(o.bootstrap), CVEs: cves, Message: o.message, Maintainer: maintainer(e.getenv), OutDir: o.out,
+		DebianMirror: mirror, Base: mode, BuilderRef: build.BuilderRefIn(f.cfg.Images(), f.target), CVEs: cves, Message: o.message, Maintainer: maintainer(e.getenv), OutDir: o.out,
 		Log: e.ui.Logger(o.fetch.verbose), Progress: phase.Start,
 	})
 	phase.Stop()

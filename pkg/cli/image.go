@@ -84,9 +84,13 @@ func newImageBuildCmd(e *env, runtime *string) *cobra.Command {
 				return err
 			}
 			mirror, _ := cfg.DebianMirror()
+			mode, err := baseMode(bootstrap, cfg)
+			if err != nil {
+				return err
+			}
 			start := time.Now()
 			res, err := build.EnsureBuilder(cmd.Context(), rt, build.BuilderRequest{
-				Target: target, Mode: baseMode(bootstrap), DebianMirror: mirror,
+				Target: target, Ref: build.BuilderRefIn(cfg.Images(), target), Mode: mode, DebianMirror: mirror,
 				Image: container.ImageOptions{Log: e.ui.Err},
 			})
 			if err != nil {
@@ -105,13 +109,13 @@ func newImageBuildCmd(e *env, runtime *string) *cobra.Command {
 	return cmd
 }
 
-// baseMode is where a builder's base comes from: --bootstrap, else the
-// registry with a fallback on the mirror.
-func baseMode(bootstrap bool) build.BaseMode {
+// baseMode is where a builder's base comes from: --bootstrap, else base:
+// from config, else the registry with a fallback on the mirror.
+func baseMode(bootstrap bool, cfg recipe.Config) (build.BaseMode, error) {
 	if bootstrap {
-		return build.BaseBootstrap
+		return build.BaseBootstrap, nil
 	}
-	return build.BaseAuto
+	return build.ParseBaseMode(cfg.Base)
 }
 
 func newImageListCmd(e *env, runtime *string) *cobra.Command {

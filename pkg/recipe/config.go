@@ -26,6 +26,8 @@ type Config struct {
 	Maintainer     string            `yaml:"maintainer"`      // "Name <email>" for changelog entries
 	Runtime        string            `yaml:"runtime"`         // podman, docker, host, or auto
 	CacheDir       string            `yaml:"cache_dir"`       // default: the user cache dir
+	ImagePrefix    string            `yaml:"image_prefix"`    // builder image repository prefix; default: DefaultImagePrefix
+	Base           string            `yaml:"base"`            // builder bases: auto, registry or bootstrap
 	Targets        map[string]Target `yaml:"targets"`         // merged over the built-in table by name
 
 	// Host is the host's apt mirrors, which fill what the file leaves
@@ -35,6 +37,24 @@ type Config struct {
 
 // Runtimes are the values runtime: accepts.
 var Runtimes = []string{"auto", "podman", "docker", "host"}
+
+// Bases are the values base: accepts.
+var Bases = []string{"auto", "registry", "bootstrap"}
+
+// DefaultImagePrefix is where builder images are tagged:
+// <prefix>/builder:<target>, and the dependency layers beside them.
+const DefaultImagePrefix = "localhost/backport"
+
+// imagePrefix is a lower-case image repository path.
+var imagePrefix = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+
+// Images returns the image prefix builders are tagged under.
+func (c Config) Images() string {
+	if c.ImagePrefix == "" {
+		return DefaultImagePrefix
+	}
+	return c.ImagePrefix
+}
 
 // LoadConfig reads backport.yaml from the first of dirs that has one, by
 // default the current directory and then <user config dir>/backport. It
@@ -117,6 +137,12 @@ func ParseConfig(file string, data []byte) (Config, error) {
 	}
 	if r := cfg.Runtime; r != "" && !slices.Contains(Runtimes, r) {
 		fail([]string{"runtime"}, "runtime %q: expected one of %s", r, strings.Join(Runtimes, ", "))
+	}
+	if b := cfg.Base; b != "" && !slices.Contains(Bases, b) {
+		fail([]string{"base"}, "base %q: expected one of %s", b, strings.Join(Bases, ", "))
+	}
+	if p := cfg.ImagePrefix; p != "" && !imagePrefix.MatchString(p) {
+		fail([]string{"image_prefix"}, "image_prefix %q: expected an image repository such as localhost/backport", p)
 	}
 	errs = append(errs, checkConfigTargets(ix, cfg)...)
 	if cfg.DefaultTarget != "" {

@@ -90,7 +90,7 @@ func TestParseConfigErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, src, want string }{
 		{"typo'd key", "mirorr: https://x.example/debian\n",
-			`backport.yaml:1: unknown field "mirorr" (known: mirror, security_mirror, keyring, default_target, maintainer, runtime, cache_dir, targets)`},
+			`backport.yaml:1: unknown field "mirorr" (known: mirror, security_mirror, keyring, default_target, maintainer, runtime, cache_dir, image_prefix, base, targets)`},
 		{"typo in a target", "targets:\n  el9:\n    dist-tag: .el9\n",
 			`backport.yaml:3: unknown field "dist-tag" (known: family, vendor, release, codename, suites, components, base_image, dist_tag, repos, mirror, security_mirror, keyring, packaging_suites)`},
 		{"wrong type", "targets:\n  el9:\n    repos: https://repo.example/el9\n",
@@ -102,6 +102,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"mirror of another scheme", "security_mirror: ftp://deb.mirror.example/debian\n",
 			`backport.yaml:1: security_mirror: "ftp://deb.mirror.example/debian": expected an http, https or file URL`},
 		{"runtime", "runtime: lxc\n", `backport.yaml:1: runtime "lxc": expected one of auto, podman, docker, host`},
+		{"base", "base: pull\n", `backport.yaml:1: base "pull": expected one of auto, registry, bootstrap`},
+		{"image prefix", "image_prefix: Local/Backport\n", `backport.yaml:1: image_prefix "Local/Backport": expected an image repository such as localhost/backport`},
 		{"maintainer", "maintainer: jane\n", `backport.yaml:1: maintainer "jane": expected "Full Name <email@example.org>"`},
 		{"unknown family", "targets:\n  sles-15:\n    family: zypper\n",
 			`backport.yaml:3: targets.sles-15.family: unknown target family "zypper" (expected deb or rpm)`},
