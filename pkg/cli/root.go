@@ -77,6 +77,7 @@ upgrade over the distro's package and lose to its next update.`,
 		return exitcode.Wrap(exitcode.Usage, err)
 	})
 	root.AddCommand(newVersionCmd(e), newBumpCmd(e), newRecipeCmd(e), newFetchCmd(e), newDoctorCmd(e), newImageCmd(e), newBuildCmd(e))
+	root.AddCommand(newSignCmd(e))
 	// Unknown subcommands are usage errors, not failures.
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
