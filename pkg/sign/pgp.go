@@ -31,11 +31,15 @@ func (k *Key) ClearSign(data []byte) ([]byte, error) {
 		if block == nil {
 			return nil, errors.New("malformed clearsigned document: cannot take its old signature off")
 		}
+		// Plaintext is exactly the signed text, without the line ending
+		// that belongs to the signature armor.
 		data = block.Plaintext
+	} else {
+		// The line ending before the signature armor belongs to the armor,
+		// as gpg --clearsign writes it; left in, it would sign an extra
+		// empty line.
+		data = bytes.TrimSuffix(data, []byte("\n"))
 	}
-	// The line ending before the signature armor belongs to the armor, as
-	// gpg --clearsign writes it; left in, it would sign an extra empty line.
-	data = bytes.TrimSuffix(data, []byte("\n"))
 	var out bytes.Buffer
 	w, err := clearsign.Encode(&out, k.signer.PrivateKey, k.config())
 	if err != nil {
