@@ -16,8 +16,8 @@ import (
 // debResolution is what the mirrors said last time; with it, a fetch of
 // the same request is served from the cache alone.
 type debResolution struct {
-	Source   fetch.SourcePackage `json:"source"`
-	Upstream *File               `json:"upstream,omitempty"`
+	packagingChoice
+	Upstream *File `json:"upstream,omitempty"`
 }
 
 func fetchDeb(ctx context.Context, req Request, res *Result) error {
@@ -30,20 +30,17 @@ func fetchDeb(ctx context.Context, req Request, res *Result) error {
 	var r debResolution
 	remembered := !req.Refresh && req.Cache.Recall(key, &r)
 	if !remembered {
-		var pkg fetch.SourcePackage
-		var err error
-		if req.DistroVersion != "" {
-			pkg, err = archive.FindSourceVersion(ctx, suiteRefs(req.Target), req.Recipe.DebianSource(), req.DistroVersion)
-		} else {
-			pkg, err = archive.FindSource(ctx, suiteRefs(req.Target), req.Recipe.DebianSource())
-		}
+		choice, err := choosePackaging(ctx, archive, req)
 		if err != nil {
 			return err
 		}
-		r.Source = pkg
+		r.packagingChoice = choice
 	}
 	res.DistroSource, res.DistroVersion, res.DistroSuite = r.Source.Package, r.Source.Version, r.Source.Suite.Suite
-	req.Log.Info("distro source", "package", r.Source.Package, "version", r.Source.Version, "suite", r.Source.Suite.Suite)
+	res.TargetVersion, res.PackagingSuite, res.PackagingReason = r.TargetVersion, r.Suite, r.Reason
+	res.Warnings = append(res.Warnings, r.Warnings...)
+	req.Log.Info("distro source", "package", r.Source.Package, "version", r.Source.Version, "suite", r.Source.Suite.Suite,
+		"target_version", r.TargetVersion, "why", r.Reason)
 
 	if err := ws.Reset("sources"); err != nil {
 		return err
@@ -90,10 +87,8 @@ func fetchDeb(ctx context.Context, req Request, res *Result) error {
 	if err != nil {
 		return fmt.Errorf("%s: distro version: %w", r.Source.Package, err)
 	}
-	if c, err := version.Compare(version.Deb, req.Version, cur.Version); err != nil {
+	if err := checkNoDowngrade(req, r.packagingChoice, cur.Version, res); err != nil {
 		return err
-	} else if c < 0 {
-		return fmt.Errorf("%s %s is older than the distro's %s (%s); a hotfix cannot downgrade", req.Recipe.Name, req.Version, r.Source.Version, r.Source.Suite.Suite)
 	}
 	res.NewUpstream = req.Version != cur.Version
 

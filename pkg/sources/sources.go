@@ -28,7 +28,8 @@ type Request struct {
 	Target           recipe.Target // with its mirrors and keyring filled in
 	DebianMirror     string        // what recipe templates see as .DebianMirror; "" when none
 	DebianKeyring    string        // verifies that mirror's suites named in verify.distro_index
-	DistroVersion    string        // build on this distro version instead of the newest in the target's suites
+	DistroVersion    string        // build on this distro version, from whichever considered suite has it
+	Packaging        string        // deb: "" or "auto" chooses (see packaging.go); a suite name forces that suite
 	Insecure         bool          // accept an upstream tarball nothing verifies, and say so
 	Refresh          bool          // ask the mirrors again instead of reusing the last resolution
 	Fresh            bool          // unpack the tree again even if one exists (it may hold edits)
@@ -66,6 +67,17 @@ type Result struct {
 	TreeKept      bool     `json:"tree_kept,omitempty"`
 	Insecure      bool     `json:"insecure,omitempty"`
 	Warnings      []string `json:"warnings,omitempty"`
+
+	// TargetVersion is the distro version the target runs: the newest in
+	// its own suites ("" when they lack the package). Hotfix versions are
+	// computed against it, not against DistroVersion, the version of the
+	// packaging used, which may come from a newer release.
+	TargetVersion string `json:"target_version,omitempty"`
+	// PackagingSuite names the packaging used as Request.Packaging would
+	// ("trixie" for trixie-security); PackagingReason says in one line why
+	// it was chosen.
+	PackagingSuite  string `json:"packaging_suite,omitempty"`
+	PackagingReason string `json:"packaging_reason,omitempty"`
 }
 
 // Fetch gets, verifies and unpacks the sources of req into its workspace.
@@ -107,9 +119,10 @@ func Fetch(ctx context.Context, req Request) (*Result, error) {
 func resolutionKey(req Request) string {
 	h := sha256.New()
 	for _, s := range []string{
-		"sources/v1", string(req.Recipe.Raw()), req.Version, req.Target.Name, req.Target.Mirror,
+		"sources/v2", string(req.Recipe.Raw()), req.Version, req.Target.Name, req.Target.Mirror,
 		req.Target.SecurityMirror, req.Target.Keyring, req.DebianMirror, fmt.Sprint(req.Insecure), req.DistroVersion,
-		strings.Join(req.Target.Repos, "\n"),
+		strings.Join(req.Target.Repos, "\n"), strings.Join(req.Target.Suites, "\n"),
+		strings.Join(req.Target.PackagingSuites, "\n"), strings.Join(req.Target.Components, "\n"), packagingMode(req),
 	} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
