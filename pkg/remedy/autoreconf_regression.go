@@ -29,7 +29,7 @@ var (
 		`Makefile\.am:\d+: error: )`)
 	// autoreconfCommand is a spec or rules recipe line that regenerates
 	// the build system.
-	autoreconfCommand = regexp.MustCompile(`^\s*(?:[A-Z_]+=\S*\s+)*(?:autoreconf\b|dh_autoreconf\b|%\{?__autoreconf\}?|(?:(?:ba)?sh\s+)?(?:\./)?autogen\.sh\b)`)
+	autoreconfCommand = regexp.MustCompile(`^\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:autoreconf\b|dh_autoreconf\b|%\{?__autoreconf\}?|(?:(?:ba)?sh\s+)?(?:\./)?autogen\.sh\b)`)
 )
 
 func classifyAutoreconf(l *buildLog) (Cause, bool) {
@@ -104,16 +104,17 @@ func skipRulesAutoreconf(f *textFile) bool {
 			}
 			continue
 		}
-		if strings.HasPrefix(f.lines[i].text, "\t") && autoreconfCommand.MatchString(f.lines[i].text[1:]) {
-			for j := i; j < len(f.lines); j++ {
+		if !strings.HasPrefix(f.lines[i].text, "\t") {
+			continue
+		}
+		end := commandEnd(f, i, len(f.lines))
+		if autoreconfCommand.MatchString(joinCommand(f, i, end)) {
+			for j := i; j < end; j++ {
 				f.lines[j].text = commentRecipeLine(f.lines[j].text)
-				if !strings.HasSuffix(f.lines[j].text, "\\") {
-					i = j
-					break
-				}
 			}
 			changed = true
 		}
+		i = end - 1
 	}
 	if override < 0 {
 		if n := len(f.lines); n > 0 && strings.TrimSpace(f.lines[n-1].text) != "" {
@@ -177,20 +178,40 @@ func skipSpecAutoreconf(s *specFile) int {
 		if sec.name != "%prep" && sec.name != "%build" && sec.name != "%conf" {
 			continue
 		}
-		for i := sec.end - 1; i > sec.start; i-- {
-			if !autoreconfCommand.MatchString(s.lines[i].text) || strings.HasSuffix(s.lines[i-1].text, "\\") {
+		var starts []int
+		for i := sec.start + 1; i < sec.end; i = commandEnd(s.textFile, i, sec.end) {
+			starts = append(starts, i)
+		}
+		for k := len(starts) - 1; k >= 0; k-- {
+			i := starts[k]
+			end := commandEnd(s.textFile, i, sec.end)
+			if !autoreconfCommand.MatchString(joinCommand(s.textFile, i, end)) {
 				continue
 			}
-			for j := i; j < sec.end; j++ {
-				t := s.lines[j].text
-				s.lines[j].text = commentRecipeLine(strings.ReplaceAll(t, "%", "%%"))
-				if !strings.HasSuffix(t, "\\") {
-					break
-				}
+			for j := i; j < end; j++ {
+				s.lines[j].text = commentRecipeLine(strings.ReplaceAll(s.lines[j].text, "%", "%%"))
 			}
 			s.insert(i, autoreconfComment)
 			n++
 		}
 	}
 	return n
+}
+
+// commandEnd is the index after the shell command starting at line i: the
+// lines it continues onto with a trailing backslash, up to limit.
+func commandEnd(f *textFile, i, limit int) int {
+	for i < limit-1 && strings.HasSuffix(f.lines[i].text, "\\") {
+		i++
+	}
+	return i + 1
+}
+
+// joinCommand is the command on lines [i, end) as one line.
+func joinCommand(f *textFile, i, end int) string {
+	parts := make([]string, 0, end-i)
+	for j := i; j < end; j++ {
+		parts = append(parts, strings.TrimSpace(strings.TrimSuffix(f.lines[j].text, "\\")))
+	}
+	return strings.Join(parts, " ")
 }
