@@ -45,7 +45,8 @@ func fetchDeb(ctx context.Context, req Request, res *Result) error {
 	if err := ws.Reset("sources"); err != nil {
 		return err
 	}
-	if _, err := archive.FetchSource(ctx, r.Source, ws.Sources()); err != nil {
+	rebuiltDsc, err := fetchDistroSource(ctx, archive, r.Source, ws.Sources())
+	if err != nil {
 		var nf *fetch.NotFoundError
 		if errors.As(err, &nf) {
 			// A partial or lagging mirror lists a version it does not carry.
@@ -62,11 +63,17 @@ func fetchDeb(ctx context.Context, req Request, res *Result) error {
 		if role == "dsc" {
 			dscPath = filepath.Join(ws.Sources(), f.Name)
 		}
-		res.Files = append(res.Files, File{
+		file := File{
 			Role: role, Name: f.Name, URL: f.URL, SHA256: f.SHA256, Size: f.Size,
 			VerifiedBy: "sha256 from the signed Sources index of " + r.Source.Suite.Suite,
 			Path:       filepath.Join(ws.Sources(), f.Name),
-		})
+		}
+		if role == "dsc" && rebuiltDsc {
+			if err := describeRebuiltDsc(&file, r.Source.Suite.Suite, res); err != nil {
+				return err
+			}
+		}
+		res.Files = append(res.Files, file)
 	}
 	if dscPath == "" {
 		return fmt.Errorf("%s %s: the index lists no .dsc", r.Source.Package, r.Source.Version)

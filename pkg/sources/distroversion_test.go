@@ -14,7 +14,7 @@ import (
 func TestMissingPoolFileNamesDistroVersion(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	f.arch.Remove(f.security.Path(f.security.DscName()))
+	f.arch.Remove(f.security.Path(f.security.DebianName()))
 	r := f.recipe(t, distroIndex)
 	_, _, err := f.fetch(t, r, oldUpstream, "work")
 	if err == nil || !strings.Contains(err.Error(), securityVer+" (stable-security) is in the index but not on the mirror") ||

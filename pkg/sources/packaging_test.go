@@ -233,3 +233,25 @@ func TestPackagingChoiceRemembered(t *testing.T) {
 		t.Errorf("--packaging old after auto: %s from %s with %d requests", forced.DistroVersion, forced.DistroSuite, a.Requests())
 	}
 }
+
+// A pool that lacks only the .dsc (this project's CI mirror lacks
+// unstable's jq .dsc) is no reason to stop: the .dsc is written from the
+// signed index, dpkg-source accepts it, and the result says so.
+func TestMissingDscIsWrittenFromIndex(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.arch.Remove(f.security.Path(f.security.DscName()))
+	res, _, err := f.fetch(t, f.recipe(t, distroIndex), oldUpstream, "work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsc := fileByRole(t, res, "dsc")
+	if !strings.Contains(dsc.VerifiedBy, "written from the signed Sources index of stable-security") ||
+		!strings.Contains(strings.Join(res.Warnings, "\n"), "the mirror lacks "+f.security.DscName()) {
+		t.Errorf("dsc verified by %q, warnings %q", dsc.VerifiedBy, res.Warnings)
+	}
+	if res.DistroVersion != securityVer || !strings.Contains(readFile(t, filepath.Join(res.Tree, "debian/changelog")), securityVer) {
+		t.Errorf("distro %s; the tree is not the security update's", res.DistroVersion)
+	}
+	requireDpkgSourceAccepts(t, dsc.Path)
+}
