@@ -369,3 +369,35 @@ func TestWriteCancelled(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 }
+
+// Signatures carry a random salt: two signed writes differ in
+// SHA256SUMS.asc and nowhere else.
+func TestSignedRebuildDiffersOnlyInSignature(t *testing.T) {
+	t.Parallel()
+	in := testInput(t, t.TempDir())
+	in.Signer = newTestSigner(t)
+	a, err := Write(context.Background(), t.TempDir(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Write(context.Background(), t.TempDir(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa, err := digestFiles(a.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := digestFiles(b.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fa) != len(fb) {
+		t.Fatalf("%d files, then %d", len(fa), len(fb))
+	}
+	for i := range fa {
+		if fa[i].Path != fileSumsAsc && fa[i] != fb[i] {
+			t.Errorf("%s differs between two signed writes", fa[i].Path)
+		}
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/backport/backport/internal/testtool"
 )
@@ -340,5 +342,56 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// SIGTERM while the packages are being changed restores the previous
+// versions and exits 130.
+func TestInstallScriptInterrupted(t *testing.T) {
+	t.Parallel()
+	testtool.Require(t, "dpkg-deb")
+	for _, sh := range shells(t) {
+		t.Run(filepath.Base(sh[0]), func(t *testing.T) {
+			t.Parallel()
+			h := newFakeHost(t, sh)
+			// A health check that blocks until the test has signalled.
+			marker := filepath.Join(h.fake, "in-health-check")
+			in := testInput(t, t.TempDir())
+			in.HealthCheck = `touch "$FAKE/in-health-check"; sleep 1`
+			w, err := Write(context.Background(), t.TempDir(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(sh[0], append(sh[1:], filepath.Join(w.Dir, "install.sh"))...)
+			cmd.Env = []string{"PATH=" + h.bin + ":" + os.Getenv("PATH"), "BACKPORT_ROOT=" + h.root, "FAKE=" + h.fake, "REAL_DPKG=" + h.dpkg, "TMPDIR=" + t.TempDir()}
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				if _, err := os.Stat(marker); err == nil || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			err = cmd.Wait()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+				t.Errorf("exit %v, want 130", err)
+			}
+			if got := h.installed("fixture"); got != "1-1" {
+				t.Errorf("fixture at %q after the interrupt, want 1-1 restored", got)
+			}
+			if !strings.Contains(out.String(), "interrupted") || !strings.Contains(out.String(), "restoring the previous versions") {
+				t.Errorf("output:\n%s", out.String())
+			}
+			if _, err := os.Stat(filepath.Join(h.root, "var/lib/backport/.install.lock")); !os.IsNotExist(err) {
+				t.Errorf("the lock was left behind: %v", err)
+			}
+		})
 	}
 }
