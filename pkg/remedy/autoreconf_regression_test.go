@@ -75,7 +75,7 @@ func TestSkipRulesAutoreconf(t *testing.T) {
 			"override_dh_auto_configure:\n\t#NOCONFIGURE=1 \\\n\t  #./autogen.sh\n\tdh_auto_configure\n\n" + autoreconfComment + "\noverride_dh_autoreconf:\n"},
 		"no final newline": {
 			"%:\n\tdh $@",
-			"%:\n\tdh $@\n\n" + autoreconfComment + "\noverride_dh_autoreconf:\n"},
+			"%:\n\tdh $@\n\n" + autoreconfComment + "\noverride_dh_autoreconf:"},
 		"autoreconf_clean untouched": {
 			"override_dh_clean:\n\tdh_autoreconf_clean\n\tdh_clean\n",
 			"override_dh_clean:\n\tdh_autoreconf_clean\n\tdh_clean\n\n" + autoreconfComment + "\noverride_dh_autoreconf:\n"},

@@ -124,7 +124,7 @@ func dropFromSpecFiles(p Packaging, missing []string) (Change, error) {
 			switch {
 			case ok && (exp == path || docMatch(r.tok, exp, path)):
 				exact = append(exact, r)
-			case !ok && s.matchPattern(r.tok.text).MatchString(path):
+			case !ok && s.matchPattern(r.tok.text)(path):
 				loose = append(loose, r)
 			}
 		}

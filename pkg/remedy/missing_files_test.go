@@ -152,3 +152,24 @@ func FuzzDropFromInstallFiles(f *testing.F) {
 		}
 	})
 }
+
+func TestWildcardMatch(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		pieces []string
+		s      string
+		want   bool
+	}{
+		{[]string{"/usr/lib"}, "/usr/lib", true},
+		{[]string{"/usr/lib"}, "/usr/lib64", false},
+		{[]string{"", "/frob/"}, "/usr/lib/python3/frob/", true},
+		{[]string{"/a/", "/b/", "/c"}, "/a/x/b/y/c", true},
+		{[]string{"/a/", "/b/", "/c"}, "/a/x/c", false},
+		{[]string{"ab", "ba"}, "aba", false}, // prefix and suffix may not overlap
+		{[]string{"", ""}, "", true},
+	} {
+		if got := wildcardMatch(tc.pieces, tc.s); got != tc.want {
+			t.Errorf("wildcardMatch(%q, %q) = %v", tc.pieces, tc.s, got)
+		}
+	}
+}

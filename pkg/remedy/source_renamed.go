@@ -131,7 +131,7 @@ func renameSource(s *specFile, line, wanted, have string) (string, bool) {
 		base = value[i+1:]
 	}
 	exp, ok := s.expandMacros(base)
-	if ok && exp != wanted || !ok && !s.matchPattern(base).MatchString(wanted) {
+	if ok && exp != wanted || !ok && !s.matchPattern(base)(wanted) {
 		return "", false
 	}
 	prefix := value[:len(value)-len(base)]

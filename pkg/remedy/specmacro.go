@@ -1,7 +1,6 @@
 package remedy
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -53,17 +52,38 @@ func (s *specFile) expandMacros(text string) (string, bool) {
 	return b.String(), ok
 }
 
-// matchPattern turns text into an anchored regexp where each macro it
-// cannot expand matches any string.
-func (s *specFile) matchPattern(text string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("^")
-	s.walkMacros(text, 0, func(lit string) { b.WriteString(regexp.QuoteMeta(lit)) }, func() bool {
-		b.WriteString(".*")
+// matchPattern turns text into a matcher for whole strings where each
+// macro it cannot expand matches any string (a glob of literals and "*",
+// matched byte-wise so that any input is safe).
+func (s *specFile) matchPattern(text string) func(string) bool {
+	pieces := []string{""}
+	s.walkMacros(text, 0, func(lit string) { pieces[len(pieces)-1] += lit }, func() bool {
+		pieces = append(pieces, "")
 		return true
 	})
-	b.WriteString("$")
-	return regexp.MustCompile(b.String())
+	return func(str string) bool { return wildcardMatch(pieces, str) }
+}
+
+// wildcardMatch says whether str is pieces joined by any strings: the
+// first piece a prefix, the last a suffix, the middle ones in order
+// (leftmost matching is enough for "*"-only patterns).
+func wildcardMatch(pieces []string, str string) bool {
+	if len(pieces) == 1 {
+		return str == pieces[0]
+	}
+	first, last := pieces[0], pieces[len(pieces)-1]
+	if len(str) < len(first)+len(last) || !strings.HasPrefix(str, first) || !strings.HasSuffix(str, last) {
+		return false
+	}
+	mid := str[len(first) : len(str)-len(last)]
+	for _, p := range pieces[1 : len(pieces)-1] {
+		i := strings.Index(mid, p)
+		if i < 0 {
+			return false
+		}
+		mid = mid[i+len(p):]
+	}
+	return true
 }
 
 // walkMacros feeds the literal pieces of text's expansion to lit and calls

@@ -174,7 +174,11 @@ func (symbolsChanged) Apply(_ context.Context, p Packaging, c Cause) (Change, er
 func addSymbols(f *textFile, syms [][2]string) int {
 	n := 0
 	for _, s := range syms {
-		name := strings.Fields(s[1])[0]
+		fields := strings.Fields(s[1])
+		if len(fields) == 0 {
+			continue
+		}
+		name := fields[0]
 		start, end := symbolsBlock(f, s[0])
 		if start < 0 {
 			continue
@@ -189,7 +193,7 @@ func addSymbols(f *textFile, syms [][2]string) int {
 			continue
 		}
 		at := end
-		for at > start+1 && strings.TrimSpace(f.lines[at-1].text) == "" {
+		for at > start+1 && (strings.TrimSpace(f.lines[at-1].text) == "" || strings.HasPrefix(f.lines[at-1].text, "#")) {
 			at--
 		}
 		f.insert(at, " "+s[1])
@@ -205,7 +209,7 @@ func symbolsBlock(f *textFile, soname string) (start, end int) {
 	start = -1
 	for i, l := range f.lines {
 		t := l.text
-		if t == "" || strings.ContainsAny(t[:1], " \t|*#") {
+		if strings.TrimSpace(t) == "" || strings.ContainsAny(t[:1], " \t|*#") {
 			continue
 		}
 		if start >= 0 {

@@ -60,15 +60,20 @@ func (f *textFile) eol() string {
 }
 
 // insert puts texts before line index at (len(lines) appends). Appending
-// after a last line without a newline gives that line one first.
+// after a last line without a newline moves the missing newline to the
+// new last line, so the file keeps its style.
 func (f *textFile) insert(at int, texts ...string) {
-	eol := f.eol()
-	if at > 0 && at == len(f.lines) && f.lines[at-1].eol == "" {
-		f.lines[at-1].eol = eol
+	if len(texts) == 0 {
+		return
 	}
+	eol := f.eol()
 	added := make([]textLine, len(texts))
 	for i, t := range texts {
 		added[i] = textLine{text: t, eol: eol}
+	}
+	if at > 0 && at == len(f.lines) && f.lines[at-1].eol == "" {
+		f.lines[at-1].eol = eol
+		added[len(added)-1].eol = ""
 	}
 	f.lines = append(f.lines[:at], append(added, f.lines[at:]...)...)
 }

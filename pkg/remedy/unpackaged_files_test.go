@@ -116,7 +116,7 @@ func FuzzAddToMainFiles(f *testing.F) {
 func isSubsequence(a, b []textLine) bool {
 	j := 0
 	for _, l := range b {
-		if j < len(a) && l.text == a[j].text {
+		if j < len(a) && strings.TrimSuffix(l.text, "\r") == strings.TrimSuffix(a[j].text, "\r") {
 			j++
 		}
 	}
