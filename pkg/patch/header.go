@@ -54,28 +54,37 @@ var (
 func ParseHeader(data []byte) Header {
 	p := parsePatch(data)
 	var h Header
-	var cur *Field
+	// Continuation lines are gathered per field and joined once: adding
+	// them one by one is quadratic in a long description.
+	var conts [][]string
+	cur := -1
 	for i := 0; i < p.preambleEnd; i++ {
 		l := p.line(i)
 		if l == "---" {
 			break
 		}
 		h.addCVEs(l)
-		if cur != nil && l != "" && (l[0] == ' ' || l[0] == '\t') {
+		if cur >= 0 && l != "" && (l[0] == ' ' || l[0] == '\t') {
 			cont := strings.TrimSpace(l)
 			if cont == "." {
 				cont = ""
 			}
-			cur.Value += "\n" + cont
+			conts[cur] = append(conts[cur], cont)
 			continue
 		}
 		m := fieldRE.FindStringSubmatch(l)
 		if m == nil {
-			cur = nil
+			cur = -1
 			continue
 		}
 		h.Fields = append(h.Fields, Field{Name: m[1], Value: strings.TrimSpace(m[2]), Line: i + 1, Raw: l})
-		cur = &h.Fields[len(h.Fields)-1]
+		conts = append(conts, nil)
+		cur = len(h.Fields) - 1
+	}
+	for k := range h.Fields {
+		if len(conts[k]) > 0 {
+			h.Fields[k].Value += "\n" + strings.Join(conts[k], "\n")
+		}
 	}
 	for _, f := range h.Fields {
 		h.setKnown(f)

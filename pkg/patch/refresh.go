@@ -32,7 +32,7 @@ func (a *attempt) refresh(ctx context.Context, res Result, fuzzy outcome, commit
 	if _, err := a.snap.undoStrays(scratch); err != nil {
 		return res, err
 	}
-	changed, after, err := a.snap.changed(scratch, nil)
+	changed, after, err := a.snap.changed(scratch)
 	if err != nil {
 		return res, err
 	}

@@ -153,20 +153,12 @@ func (s *snapshot) scratchCopy() (string, error) {
 }
 
 // changed returns the snapshot paths whose state in dir differs from the
-// snapshot, in the order given by order (then sorted).
-func (s *snapshot) changed(dir string, order []string) ([]string, map[string]fileState, error) {
+// snapshot, sorted, and the state in dir of every snapshot path.
+func (s *snapshot) changed(dir string) ([]string, map[string]fileState, error) {
 	after := map[string]fileState{}
 	var out []string
-	seen := map[string]bool{}
-	for _, rel := range append(append([]string{}, order...), s.paths()...) {
-		if seen[rel] {
-			continue
-		}
-		seen[rel] = true
-		before, ok := s.files[rel]
-		if !ok {
-			continue
-		}
+	for _, rel := range s.paths() {
+		before := s.files[rel]
 		st, err := readState(dir, rel)
 		if err != nil {
 			return nil, nil, err
