@@ -43,6 +43,15 @@ type Options struct {
 	// Image tunes the builder image and deps layer builds (their log,
 	// lock and cache directories).
 	Image container.ImageOptions
+	// DropConflictingPatches drops a distro patch that conflicts with the
+	// new source instead of stopping (the report lists it in red).
+	DropConflictingPatches bool
+	// Nocheck builds without running the tests (DEB_BUILD_OPTIONS=nocheck,
+	// rpmbuild --nocheck): the tests-failed remedy, never a default.
+	Nocheck bool
+	// DepsRefresh > 0 installs the build dependencies into a new layer
+	// instead of the cached one (the missing-build-deps remedy).
+	DepsRefresh int
 	// CCacheDir is the target's ccache directory on the host; "": the
 	// user cache dir's backport/ccache/<target>; "off": no ccache.
 	CCacheDir string
@@ -69,12 +78,17 @@ const DefaultMaintainer = "backport <backport@localhost>"
 
 // Result is what one attempt produced; JSON as `build --json` prints it.
 type Result struct {
-	Version  string       `json:"version"`  // the hotfix version, e.g. 2.10-3+bp1
-	Packages []string     `json:"packages"` // absolute paths under dist/
-	Dist     string       `json:"dist"`     // the directory holding them
-	Attempt  int          `json:"attempt"`
-	Log      string       `json:"log"`
-	Steps    []StepResult `json:"steps"`
+	Version  string        `json:"version"`  // the hotfix version, e.g. 2.10-3+bp1
+	Packages []string      `json:"packages"` // absolute paths under dist/
+	Dist     string        `json:"dist"`     // the directory holding them
+	Attempt  int           `json:"attempt"`
+	Log      string        `json:"log"`
+	Steps    []StepResult  `json:"steps"`
+	Patches  []PatchReport `json:"patches,omitempty"` // the fate of each distro patch
+	Builder  string        `json:"builder,omitempty"` // the builder image
+	// BuilderID is the builder image's ID (sha256:…), which the bundle's
+	// provenance records.
+	BuilderID string `json:"builder_id,omitempty"`
 }
 
 // StepResult is what one step did.
@@ -155,6 +169,8 @@ type attempt struct {
 	res      *Result
 	log      io.Writer         // the attempt's log file
 	env      map[string]string // extra build environment (e.g. nocheck)
+	// expectPatches are the patches rpmbuild's %prep must be seen applying.
+	expectPatches []string
 }
 
 // Run runs one build attempt. A build that ran and failed is an error with

@@ -143,6 +143,7 @@ func (a *attempt) ensureBuilder(ctx context.Context) (container.ImageResult, err
 		DebianMirror: o.DebianMirror, DebianSuite: o.DebianSuite, Image: imgOpts,
 	})
 	a.builder = img.Ref
+	a.res.Builder, a.res.BuilderID = img.Ref, img.ID
 	if err != nil {
 		return img, fmt.Errorf("builder image %s: %w", a.builder, err)
 	}

@@ -76,6 +76,9 @@ func runBuild(ctx context.Context, a *attempt, step string, args []string, workd
 	return nil
 }
 
+// LogTail is the last n lines of an attempt's log.
+func LogTail(path string, n int) []string { return logTail(path, n) }
+
 // logTail is the last n lines of the attempt's log, read back from the
 // file the build streamed into rather than kept twice in memory.
 func logTail(path string, n int) []string {

@@ -77,6 +77,11 @@ func depsDeb(ctx context.Context, a *attempt) error {
 	if err != nil {
 		return fmt.Errorf("debian/control: %w", err)
 	}
+	if o.DepsRefresh > 0 {
+		// A layer that failed the build's own dependency check is not
+		// reused: the next one is installed afresh.
+		deps = append(deps, fmt.Sprintf("#refresh-%d", o.DepsRefresh))
+	}
 	key := DepsKey(deps, o.Target.Name)
 	tree := container.Mount{Source: a.tree, Target: "/backport/src", ReadOnly: true}
 	log := teeLog(a.log, o.Image.Log)

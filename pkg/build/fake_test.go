@@ -26,6 +26,14 @@ type fakeRuntime struct {
 	debs        []string // written into the build mount on success (paths relative to it)
 	block       bool     // Run waits for ctx to be cancelled
 	started     chan struct{}
+	// script, when set, gives each build run in turn its exit status and
+	// output; once used up, builds succeed with buildOutput.
+	script []fakeBuild
+}
+
+type fakeBuild struct {
+	exit   int
+	output string
 }
 
 func newFakeRuntime() *fakeRuntime {
@@ -52,11 +60,18 @@ func (f *fakeRuntime) Run(ctx context.Context, spec container.RunSpec) (int, err
 		<-ctx.Done()
 		return -1, exitcode.Wrap(exitcode.Interrupted, ctx.Err())
 	}
-	if spec.Stdout != nil {
-		fmt.Fprint(spec.Stdout, f.buildOutput)
+	exit, output := f.buildExit, f.buildOutput
+	f.mu.Lock()
+	if len(f.script) > 0 {
+		exit, output = f.script[0].exit, f.script[0].output
+		f.script = f.script[1:]
 	}
-	if f.buildExit != 0 {
-		return f.buildExit, nil
+	f.mu.Unlock()
+	if spec.Stdout != nil {
+		fmt.Fprint(spec.Stdout, output)
+	}
+	if exit != 0 {
+		return exit, nil
 	}
 	for _, name := range f.debs {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(spec.Mounts[0].Source, name)), 0o755); err != nil {

@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/backport/backport/pkg/bump"
 	"github.com/backport/backport/pkg/deb"
+	"github.com/backport/backport/pkg/recipe"
 	"github.com/backport/backport/pkg/sources"
 	"github.com/backport/backport/pkg/version"
 )
@@ -43,7 +45,12 @@ func prepareDeb(ctx context.Context, a *attempt) error {
 		return err
 	}
 	a.source = top.Source
-	current := o.Sources.DistroVersion
+	// The hotfix must upgrade what the target has installed, whatever
+	// release's packaging it is built from.
+	current := o.Sources.TargetVersion
+	if current == "" {
+		current = o.Sources.DistroVersion
+	}
 	if current == "" {
 		current = top.Version
 	}
@@ -77,7 +84,51 @@ func prepareDeb(ctx context.Context, a *attempt) error {
 	a.hotfix = plan.To
 	a.res.Version = plan.To
 	fmt.Fprintf(a.log, "backport: prepared %s from %s as %s (distro %s)\n", a.tree, o.Sources.Tree, plan.To, current)
-	return nil
+	if o.Nocheck {
+		a.env = map[string]string{"DEB_BUILD_OPTIONS": "nocheck"}
+	}
+	if quilt, err := isQuilt(a.tree); err != nil {
+		return err
+	} else if quilt {
+		err = triageDeb(ctx, a)
+		if serr := a.snapshotPrepared(ctx); err == nil {
+			err = serr
+		}
+		return err
+	}
+	return a.snapshotPrepared(ctx)
+}
+
+// preparedDir keeps the packaging as the last attempt prepared it, before
+// the build adds its own files to debian/: what packaging.diff shows.
+const preparedDir = "prepared"
+
+// snapshotPrepared copies the prepared packaging into <ws>/prepared: the
+// debian/ directory, or the spec and the non-tarball sources.
+func (a *attempt) snapshotPrepared(ctx context.Context) error {
+	ws := a.opts.Workspace
+	if err := ws.Reset(preparedDir); err != nil {
+		return err
+	}
+	dst := filepath.Join(ws.Dir, preparedDir)
+	if a.opts.Target.Family == recipe.FamilyRPM {
+		for _, sub := range []string{"SPECS", "SOURCES"} {
+			entries, err := os.ReadDir(filepath.Join(a.buildDir, sub))
+			if err != nil {
+				return err
+			}
+			for _, e := range entries {
+				if !e.Type().IsRegular() || isTarball(e.Name()) {
+					continue
+				}
+				if err := copyFile(filepath.Join(a.buildDir, sub, e.Name()), filepath.Join(dst, e.Name()), 0o644); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return copyTree(ctx, filepath.Join(a.tree, "debian"), filepath.Join(dst, "debian"))
 }
 
 // isQuilt reports whether the tree is a 3.0 (quilt) source package, whose
@@ -161,10 +212,17 @@ func linkOrCopy(src, dst string) error {
 }
 
 // copyTree copies a source tree: directories, regular files with their
-// modes, and symlinks as links. Anything else is refused: an unpacked
-// source tree holds nothing else.
+// modes and modification times, and symlinks as links. Anything else is
+// refused: an unpacked source tree holds nothing else. The times matter:
+// make compares them, and a configure that looks older than configure.ac
+// sends the build into automake's "missing" script.
 func copyTree(ctx context.Context, src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	type dirTime struct {
+		path string
+		t    time.Time
+	}
+	var dirs []dirTime
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -182,9 +240,13 @@ func copyTree(ctx context.Context, src, dst string) error {
 		}
 		switch mode := info.Mode(); {
 		case mode.IsDir():
+			dirs = append(dirs, dirTime{target, info.ModTime()})
 			return os.MkdirAll(target, mode.Perm()|0o700)
 		case mode.IsRegular():
-			return copyFile(p, target, mode.Perm())
+			if err := copyFile(p, target, mode.Perm()); err != nil {
+				return err
+			}
+			return os.Chtimes(target, info.ModTime(), info.ModTime())
 		case mode&fs.ModeSymlink != 0:
 			link, err := os.Readlink(p)
 			if err != nil {
@@ -195,6 +257,16 @@ func copyTree(ctx context.Context, src, dst string) error {
 			return fmt.Errorf("%s: not a file, directory or symlink", p)
 		}
 	})
+	if err != nil {
+		return err
+	}
+	// Directories last, deepest first: writing into one changes its time.
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if err := os.Chtimes(dirs[i].path, dirs[i].t, dirs[i].t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func copyFile(src, dst string, perm fs.FileMode) error {

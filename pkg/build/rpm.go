@@ -162,7 +162,18 @@ func prepareRPM(ctx context.Context, a *attempt) error {
 	a.res.Version = a.hotfix
 	fmt.Fprintf(a.log, "backport: prepared %s from %s as %s (spec %s, distro %s)\n",
 		a.buildDir, o.Sources.Tree, a.hotfix, plan.To, o.Sources.DistroVersion)
-	return nil
+	bumped, err := os.ReadFile(a.tree)
+	if err != nil {
+		return err
+	}
+	if spec, err = rpm.ParseSpec(a.tree, bumped); err != nil {
+		return err
+	}
+	err = triageRPM(ctx, a, spec)
+	if serr := a.snapshotPrepared(ctx); err == nil {
+		err = serr
+	}
+	return err
 }
 
 // expandDist replaces the spec's dist macro in a version with the target's
@@ -190,9 +201,15 @@ func depsRPM(ctx context.Context, a *attempt) error {
 // buildRPM runs rpmbuild -ba on the bumped spec in the builder, with no
 // network.
 func buildRPM(ctx context.Context, a *attempt) error {
-	args := []string{"rpmbuild", "-ba", "--nodeps", "--define", "_topdir " + rpmTopdir,
-		filepath.Join("SPECS", filepath.Base(a.tree))}
-	return runBuild(ctx, a, "rpmbuild", args, rpmTopdir)
+	args := []string{"rpmbuild", "-ba", "--nodeps", "--define", "_topdir " + rpmTopdir}
+	if a.opts.Nocheck {
+		args = append(args, "--nocheck")
+	}
+	args = append(args, filepath.Join("SPECS", filepath.Base(a.tree)))
+	if err := runBuild(ctx, a, "rpmbuild", args, rpmTopdir); err != nil {
+		return err
+	}
+	return checkRPMPatches(a)
 }
 
 // collectRPM copies the binary and source rpms out of the topdir into

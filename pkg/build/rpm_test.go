@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,7 +80,7 @@ func fakeRPMOptions(t *testing.T, rt *fakeRuntime) Options {
 	}
 	t.Cleanup(func() { _ = ws.Close() })
 	tree := filepath.Join(ws.Tree(), "hellorpm-1.0")
-	hellorpmTree(t, tree, []byte("not a tarball"), "not a patch")
+	hellorpmTree(t, tree, hellorpmTarball(t), hellorpmPatch)
 	mirror := "file:///nonexistent/debian"
 	def, err := RPMBuilderDefinition(el9Target(), mirror, "")
 	if err != nil {
@@ -102,10 +103,14 @@ func TestRunRPM(t *testing.T) {
 	t.Parallel()
 	rt := newFakeRuntime()
 	rt.debs = []string{"RPMS/noarch/hellorpm-1.0-1.el9.bp1.noarch.rpm", "SRPMS/hellorpm-1.0-1.el9.bp1.src.rpm"}
+	rt.buildOutput = "+ echo 'Patch #0 (hellorpm-greeting.patch):'\nPatch #0 (hellorpm-greeting.patch):\n"
 	opts := fakeRPMOptions(t, rt)
 	res, err := Run(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(res.Patches) != 1 || res.Patches[0].Fate != "applied" {
+		t.Errorf("patches = %+v, want hellorpm-greeting.patch applied", res.Patches)
 	}
 	if res.Version != "1.0-1.el9.bp1" {
 		t.Errorf("Version = %q, want 1.0-1.el9.bp1", res.Version)
@@ -143,6 +148,33 @@ func TestRunRPM(t *testing.T) {
 	deps := res.Steps[1]
 	if deps.Name != "deps" || !deps.Skipped || !strings.Contains(deps.Reason, "--nodeps") {
 		t.Errorf("deps step = %+v; want skipped, saying --nodeps", deps)
+	}
+}
+
+// TestRunRPMUnaccountedPatch is a spec whose %prep did not apply a patch
+// the triage kept: a build that may be unpatched, never a success.
+func TestRunRPMUnaccountedPatch(t *testing.T) {
+	t.Parallel()
+	for name, output := range map[string]string{
+		"no patch line":         "+ cd hellorpm-1.0\n",
+		"another patch applied": "Patch #1 (other.patch):\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			rt := newFakeRuntime()
+			rt.debs = []string{"RPMS/noarch/hellorpm-1.0-1.el9.bp1.noarch.rpm"}
+			rt.buildOutput = output
+			_, err := Run(context.Background(), fakeRPMOptions(t, rt))
+			var un *UnaccountedPatchError
+			if !errors.As(err, &un) || !slices.Equal(un.Patches, []string{"hellorpm-greeting.patch"}) {
+				t.Fatalf("err = %v, want hellorpm-greeting.patch unaccounted for", err)
+			}
+		})
+	}
+	rt := newFakeRuntime()
+	rt.debs = []string{"RPMS/noarch/hellorpm-1.0-1.el9.bp1.noarch.rpm"}
+	rt.buildOutput = "+ /usr/lib/rpm/rpmuncompress /backport/build/SOURCES/hellorpm-greeting.patch\n+ /usr/bin/patch -p1 -s --fuzz=0 --no-backup-if-mismatch -f\n"
+	if _, err := Run(context.Background(), fakeRPMOptions(t, rt)); err != nil {
+		t.Errorf("%%autopatch's rpmuncompress line not taken as applied: %v", err)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/backport/backport/pkg/archive"
+	"github.com/backport/backport/pkg/remedy"
 )
 
 // maxELF bounds the shared objects read into memory to find their SONAME.
@@ -103,4 +104,23 @@ func elfSONAME(data []byte) string {
 		return ""
 	}
 	return names[0]
+}
+
+// checkPackages runs the guards on a green build's packages: a library
+// package whose SONAME no longer matches its name is a library transition,
+// which a hotfix must not ship. RPMs carry no such naming rule.
+func checkPackages(res *Result) *remedy.Cause {
+	for _, p := range res.Packages {
+		if !strings.HasSuffix(p, ".deb") || !strings.HasPrefix(path.Base(p), "lib") {
+			continue // only library packages carry a SONAME in their name
+		}
+		pkg, sonames, err := DebSONAMEs(p)
+		if err != nil {
+			return &remedy.Cause{Class: remedy.ClassLibraryTransition, Summary: "cannot read " + path.Base(p) + " to check its libraries: " + err.Error(), Stop: true}
+		}
+		if c := remedy.CheckSONAMEs(pkg, sonames); c != nil {
+			return c
+		}
+	}
+	return nil
 }

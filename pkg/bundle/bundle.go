@@ -91,7 +91,7 @@ const (
 )
 
 var (
-	safeName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+	safeName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+~-]*$`)
 	serviceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9@._:-]*$`)
 )
 
@@ -108,7 +108,7 @@ func Name(name, hotfix, target string) (string, error) {
 	}
 	base += "." + target
 	if !safeName.MatchString(base) {
-		return "", fmt.Errorf("bundle name %q: expected letters, digits and . _ + -", base)
+		return "", fmt.Errorf("bundle name %q: expected letters, digits and . _ + ~ -", base)
 	}
 	return base, nil
 }
@@ -116,9 +116,9 @@ func Name(name, hotfix, target string) (string, error) {
 func (in Input) validate() error {
 	switch {
 	case !safeName.MatchString(in.Name):
-		return fmt.Errorf("bundle: package name %q: expected letters, digits and . _ + -", in.Name)
+		return fmt.Errorf("bundle: package name %q: expected letters, digits and . _ + ~ -", in.Name)
 	case !safeName.MatchString(in.Target):
-		return fmt.Errorf("bundle: target %q: expected letters, digits and . _ + -", in.Target)
+		return fmt.Errorf("bundle: target %q: expected letters, digits and . _ + ~ -", in.Target)
 	case in.Family != "deb" && in.Family != "rpm":
 		return fmt.Errorf("bundle: family %q: expected deb or rpm", in.Family)
 	case len(in.Packages) == 0:

@@ -13,14 +13,15 @@ import (
 )
 
 type fetchOptions struct {
-	target   string
-	distro   string
-	insecure bool
-	refresh  bool
-	fresh    bool
-	strict   bool
-	verbose  bool
-	json     bool
+	target    string
+	distro    string
+	packaging string
+	insecure  bool
+	refresh   bool
+	fresh     bool
+	strict    bool
+	verbose   bool
+	json      bool
 }
 
 func newFetchCmd(e *env) *cobra.Command {
@@ -49,6 +50,7 @@ same request is served from the cache without network access.`,
 	f := cmd.Flags()
 	f.StringVar(&o.target, "target", "", "distro release to build for (default: default_target, else this host's)")
 	f.StringVar(&o.distro, "distro-version", "", "start from this version of the distro's package (Debian family; default: the newest)")
+	f.StringVar(&o.packaging, "packaging", "auto", "distro packaging to start from: auto (closest upstream not above VERSION among the target's and newer suites) or a suite")
 	f.BoolVar(&o.insecure, "insecure", false, "use an upstream tarball nothing verifies (recorded loudly)")
 	f.BoolVar(&o.refresh, "refresh", false, "ask the mirrors again instead of reusing the last resolution")
 	f.BoolVar(&o.fresh, "fresh", false, "unpack tree/ again even if it exists (discards edits in it)")
@@ -61,6 +63,8 @@ same request is served from the cache without network access.`,
 // fetched is what the fetch step leaves for the commands after it.
 type fetched struct {
 	cfg    recipe.Config
+	recipe *recipe.Recipe
+	cache  *fetch.Cache
 	target recipe.Target
 	ws     *workspace.Workspace // locked; the caller closes it
 	res    *sources.Result
@@ -97,7 +101,7 @@ func fetchSources(cmd *cobra.Command, e *env, name, ver string, o fetchOptions) 
 	}
 	res, err := sources.Fetch(cmd.Context(), sources.Request{
 		Recipe: r, Version: ver, Target: target, DebianMirror: mirror, DebianKeyring: debianKeyring(cfg),
-		DistroVersion: o.distro, Insecure: o.insecure, Refresh: o.refresh, Fresh: o.fresh, StrictValidUntil: o.strict,
+		DistroVersion: o.distro, Packaging: o.packaging, Insecure: o.insecure, Refresh: o.refresh, Fresh: o.fresh, StrictValidUntil: o.strict,
 		Cache: cache, Workspace: ws, Log: log,
 	})
 	if err != nil {
@@ -107,7 +111,7 @@ func fetchSources(cmd *cobra.Command, e *env, name, ver string, o fetchOptions) 
 	for _, w := range res.Warnings {
 		e.ui.Warn("%s", w)
 	}
-	return &fetched{cfg: cfg, target: target, ws: ws, res: res}, nil
+	return &fetched{cfg: cfg, recipe: r, cache: cache, target: target, ws: ws, res: res}, nil
 }
 
 func runFetch(cmd *cobra.Command, e *env, name, ver string, o fetchOptions) error {
@@ -127,7 +131,10 @@ func runFetch(cmd *cobra.Command, e *env, name, ver string, o fetchOptions) erro
 	if res.NewUpstream {
 		what = "new upstream " + res.Version
 	}
-	e.ui.Success("%s %s (%s) for %s: distro %s from %s", res.Name, res.Version, what, res.Target, res.DistroVersion, res.DistroSuite)
+	e.ui.Success("%s %s (%s) for %s: packaging %s from %s", res.Name, res.Version, what, res.Target, res.DistroVersion, res.DistroSuite)
+	if res.PackagingReason != "" {
+		e.ui.Info("%s", e.ui.Faint("packaging: "+res.PackagingReason))
+	}
 	if res.TreeKept {
 		e.ui.Note("kept the existing tree (it may hold edits); --fresh unpacks it again")
 	}
