@@ -26,25 +26,12 @@ func TestSIGTERMDuringBuild(t *testing.T) {
 	testtool.RequireRoot(t)
 	podman := testtool.Require(t, "podman")
 	testtool.Require(t, "debootstrap")
-	goTool := testtool.Require(t, "go")
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "backport")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	work := filepath.Join(dir, "work")
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// The integration tests' builder and hello's deps layer: no second
-	// bootstrap in one CI run.
-	cfg := "image_prefix: localhost/backport-test\nbase: bootstrap\n"
-	if err := os.WriteFile(filepath.Join(work, "backport.yaml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bin := buildBinary(t, dir)
+	work := testWorkdir(t, dir)
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "build", "hello", "2.10", "--target", "debian-12")
+	cmd := exec.Command(bin, "build", "hello", "2.10", "--target", "debian-12", "--max-attempts", "1")
 	cmd.Dir, cmd.Stdout, cmd.Stderr = work, &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

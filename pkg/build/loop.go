@@ -32,6 +32,9 @@ type LoopOptions struct {
 	Providers func(ctx context.Context, patterns []string) (map[string]string, error)
 	// Packaging says which distro packaging the tree started from and why.
 	Packaging PackagingChoice
+	// Notify, when set, is told in one line what the loop decided after a
+	// failed attempt (the cause and the remedy applied).
+	Notify func(msg string)
 }
 
 // PackagingChoice is the distro packaging a build starts from.
@@ -86,6 +89,10 @@ func Loop(ctx context.Context, lo LoopOptions) (*Report, error) {
 		}
 		opts := lo.Options
 		opts.Attempt = n
+		if progress := lo.Progress; progress != nil && n > 1 {
+			attempt := n
+			opts.Progress = func(step string) { progress(fmt.Sprintf("attempt %d: %s", attempt, step)) }
+		}
 		opts.Nocheck = opts.Nocheck || st.Nocheck
 		opts.DepsRefresh = st.DepsRefresh
 		started := time.Now()
@@ -139,6 +146,7 @@ func Loop(ctx context.Context, lo LoopOptions) (*Report, error) {
 		}
 		ar.Remedy, ar.Change = change.Remedy, change.Summary
 		st.Attempts = append(st.Attempts, ar)
+		lo.notify("attempt %d failed (%s); remedy %s: %s", n, cause.Class, change.Remedy, change.Summary)
 		if change.Nocheck {
 			st.Nocheck = true
 		}
@@ -272,4 +280,10 @@ func (lo LoopOptions) packaging() (remedy.Packaging, error) {
 func firstLines(s string, n int) []string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return lines[:min(len(lines), n)]
+}
+
+func (lo LoopOptions) notify(format string, args ...any) {
+	if lo.Notify != nil {
+		lo.Notify(fmt.Sprintf(format, args...))
+	}
 }

@@ -124,6 +124,7 @@ func runBuild(cmd *cobra.Command, e *env, name, ver string, o buildOptions) erro
 			DropConflictingPatches: o.dropConflicts, Log: log, Progress: phase.Start,
 		},
 		MaxAttempts: o.maxAttempts, AllowSkipTests: o.allowSkipTests, Resume: o.resume,
+		Notify:    func(msg string) { e.ui.Note("%s", msg) },
 		Providers: sources.Providers(f.target, f.cache, log),
 		Packaging: build.PackagingChoice{Suite: f.res.PackagingSuite, Version: f.res.DistroVersion, Reason: f.res.PackagingReason},
 	}
