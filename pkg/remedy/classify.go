@@ -37,6 +37,7 @@ var classifyRules = []rule{
 	classifyMissingFiles,
 	classifyUnpackagedFiles,
 	classifyBuildDepsChanged,
+	classifyRulesStepObsolete, // after every specific class: it only reads make's error line
 }
 
 // ClassifyLog says why an attempt failed. It is pure: the same input gives

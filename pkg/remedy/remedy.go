@@ -128,6 +128,7 @@ func All() []Remedy {
 		symbolsChanged{},
 		testsFailed{},
 		sourceRenamed{},
+		rulesStepObsolete{},
 	}
 }
 
