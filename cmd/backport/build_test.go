@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"github.com/backport/backport/internal/testtool"
 )
@@ -53,12 +58,14 @@ func TestBuildHello2123OnBookwormPackaging(t *testing.T) {
 	podman := testtool.Require(t, "podman")
 	dpkgDeb := testtool.Require(t, "dpkg-deb")
 	testtool.Require(t, "debootstrap")
+	gpgv := testtool.Require(t, "gpgv")
 	dir := t.TempDir()
 	bin := buildBinary(t, dir)
 	work := testWorkdir(t, dir)
+	keyFile, keyring, fingerprint := signingKey(t, dir)
 
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, "build", "hello", "2.12.3", "--target", "debian-12", "--packaging", "bookworm", "--json")
+	cmd := exec.Command(bin, "build", "hello", "2.12.3", "--target", "debian-12", "--packaging", "bookworm", "--json", "--sign-key", keyFile)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = work, &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("backport build: %v\n%s\n%s", err, stderr.String(), stdout.String())
@@ -104,19 +111,36 @@ func TestBuildHello2123OnBookwormPackaging(t *testing.T) {
 		t.Errorf("dpkg-deb -f %s Version = %q, %v", deb, out, err)
 	}
 
-	// A fresh container plays the server: the builder image has no hello.
+	// Signed in this process: gpgv accepts SHA256SUMS.asc, the manifest
+	// names the key by fingerprint only.
 	bundle := rep.Bundle
+	if out, err := exec.Command(gpgv, "--keyring", keyring, filepath.Join(bundle, "SHA256SUMS.asc"), filepath.Join(bundle, "SHA256SUMS")).CombinedOutput(); err != nil {
+		t.Errorf("gpgv SHA256SUMS.asc: %v\n%s", err, out)
+	}
+	manifest, err := os.ReadFile(filepath.Join(bundle, "manifest.json"))
+	if err != nil || !strings.Contains(string(manifest), fingerprint) || strings.Contains(string(manifest), "PRIVATE KEY") {
+		t.Errorf("manifest.json should name the key %s and nothing of it (%v)", fingerprint, err)
+	}
+
+	// A fresh container plays the server: the builder image has no hello.
 	if _, err := os.Stat(filepath.Join(bundle, "install.sh")); err != nil {
 		t.Fatalf("no install.sh in the bundle: %v", err)
 	}
 	script := `set -e
 cp -r /bundle /tmp/b && cd /tmp/b
 ./install.sh --check
-./install.sh
+./install.sh --require-signature --keyring /keyring.gpg
 hello --version | head -1
 ./install.sh`
-	run := exec.Command(podman, "run", "--rm", "--network", "none", "-v", bundle+":/bundle:ro",
+	run := exec.Command(podman, "run", "--rm", "--network", "none", "-v", bundle+":/bundle:ro", "-v", keyring+":/keyring.gpg:ro",
 		"localhost/backport-test/builder:debian-12", "/bin/sh", "-c", script)
+	// The containers.conf backport fell back on, if plain podman failed
+	// on this host.
+	if dir, err := os.UserConfigDir(); err == nil && os.Getenv("CONTAINERS_CONF") == "" {
+		if conf := filepath.Join(dir, "backport", "containers.conf"); fileExists(conf) {
+			run.Env = append(os.Environ(), "CONTAINERS_CONF="+conf)
+		}
+	}
 	out, err := run.CombinedOutput()
 	if err != nil {
 		t.Fatalf("install.sh in a fresh container: %v\n%s", err, out)
@@ -127,4 +151,41 @@ hello --version | head -1
 	if !strings.Contains(strings.ToLower(string(out)), "already applied") {
 		t.Errorf("the second install.sh did not say the bundle is already applied:\n%s", out)
 	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// signingKey writes a fresh, unprotected OpenPGP key for this test: the
+// armored secret key (what --sign-key reads), a binary public keyring (what
+// gpgv reads) and the fingerprint.
+func signingKey(t *testing.T, dir string) (keyFile, keyring, fingerprint string) {
+	t.Helper()
+	e, err := openpgp.NewEntity("backport test", "", "test@example.org", &packet.Config{RSABits: 2048})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sec bytes.Buffer
+	w, err := armor.Encode(&sec, openpgp.PrivateKeyType, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SerializePrivate(w, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	var pub bytes.Buffer
+	if err := e.Serialize(&pub); err != nil {
+		t.Fatal(err)
+	}
+	keyFile, keyring = filepath.Join(dir, "key.asc"), filepath.Join(dir, "trusted.gpg")
+	if err := os.WriteFile(keyFile, sec.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyring, pub.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return keyFile, keyring, strings.ToUpper(hex.EncodeToString(e.PrimaryKey.Fingerprint))
 }
