@@ -46,6 +46,10 @@ type Options struct {
 	// DropConflictingPatches drops a distro patch that conflicts with the
 	// new source instead of stopping (the report lists it in red).
 	DropConflictingPatches bool
+	// DropPatches are distro patches to drop without trying them, with the
+	// reason: refreshed patches whose build failed upstream's tests
+	// (patch-breaks-tests, only with DropConflictingPatches).
+	DropPatches map[string]string
 	// Nocheck builds without running the tests (DEB_BUILD_OPTIONS=nocheck,
 	// rpmbuild --nocheck): the tests-failed remedy, never a default.
 	Nocheck bool

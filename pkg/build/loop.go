@@ -53,6 +53,9 @@ type loopState struct {
 	// DepsRefresh counts the missing-build-deps remedies: each asks for a
 	// freshly installed dependency layer.
 	DepsRefresh int `json:"deps_refresh,omitempty"`
+	// DropPatches are refreshed patches dropped because upstream's tests
+	// failed with them, with the reason.
+	DropPatches map[string]string `json:"drop_patches,omitempty"`
 }
 
 // Loop runs attempts until one is green, a cause has no remedy, a remedy
@@ -95,6 +98,7 @@ func Loop(ctx context.Context, lo LoopOptions) (*Report, error) {
 		}
 		opts.Nocheck = opts.Nocheck || st.Nocheck
 		opts.DepsRefresh = st.DepsRefresh
+		opts.DropPatches = st.DropPatches
 		started := time.Now()
 		res, err := Run(ctx, opts)
 		ar := AttemptReport{Number: n, Started: started, Duration: time.Since(started), Log: ws.LogPath(n), Resumed: lo.Resume && n == first}
@@ -137,7 +141,13 @@ func Loop(ctx context.Context, lo LoopOptions) (*Report, error) {
 			}
 			break
 		}
-		change, why := applyRemedy(ctx, lo, &st, cause, n)
+		var change remedy.Change
+		var why string
+		if c, ok := dropRefreshedPatches(lo, &st, cause, res, n); ok {
+			change = c
+		} else {
+			change, why = applyRemedy(ctx, lo, &st, cause, n)
+		}
 		if why != "" {
 			st.Attempts = append(st.Attempts, ar)
 			rep.stop("stopped", why)
@@ -254,6 +264,12 @@ func applyRemedy(ctx context.Context, lo LoopOptions, st *loopState, cause remed
 	if !change.Changed {
 		return remedy.Change{}, fmt.Sprintf("remedy %s changed nothing: %s", r.Name(), change.Summary)
 	}
+	if len(change.Renames) > 0 {
+		// prepare names the orig tarball from the verified upstream file
+		// every attempt, so a rename would not last: this is another problem.
+		return remedy.Change{}, fmt.Sprintf("remedy %s wants %s renamed to %s, but backport names the orig tarball itself each attempt; check the tarballs in %s",
+			r.Name(), change.Renames[0].From, change.Renames[0].To, filepath.Join(lo.Workspace.Dir, "build"))
+	}
 	change.Remedy = r.Name()
 	st.Remedies = append(st.Remedies, AppliedRemedy{
 		Attempt: attempt, Name: r.Name(), Cause: cause.Class, Summary: change.Summary,
@@ -265,7 +281,7 @@ func applyRemedy(ctx context.Context, lo LoopOptions, st *loopState, cause remed
 // packaging is what remedies edit: the workspace tree, which every
 // attempt copies afresh.
 func (lo LoopOptions) packaging() (remedy.Packaging, error) {
-	p := remedy.Packaging{Family: lo.Target.Family, Dir: lo.Sources.Tree, Providers: lo.Providers}
+	p := remedy.Packaging{Family: lo.Target.Family, Dir: lo.Sources.Tree, Providers: lo.Providers, Version: lo.version()}
 	if lo.Target.Family == recipe.FamilyRPM {
 		specs, err := filepath.Glob(filepath.Join(lo.Sources.Tree, "*.spec"))
 		if err != nil || len(specs) != 1 {
@@ -286,4 +302,47 @@ func (lo LoopOptions) notify(format string, args ...any) {
 	if lo.Notify != nil {
 		lo.Notify(fmt.Sprintf(format, args...))
 	}
+}
+
+// dropRefreshedPatches is the patch-breaks-tests remedy: when upstream's
+// tests fail and patches were refreshed (applied with fuzz), the likeliest
+// cause is a distro patch fighting a change upstream made its own way (a
+// depth limit, an error message). With --drop-conflicting-patches those
+// patches are dropped, listed in red, and the build runs again; the tests
+// then decide. It runs once.
+func dropRefreshedPatches(lo LoopOptions, st *loopState, cause remedy.Cause, res *Result, attempt int) (remedy.Change, bool) {
+	if cause.Class != remedy.ClassTestsFailed || !lo.DropConflictingPatches || res == nil {
+		return remedy.Change{}, false
+	}
+	const name = "patch-breaks-tests"
+	for _, r := range st.Remedies {
+		if r.Name == name {
+			return remedy.Change{}, false
+		}
+	}
+	var names []string
+	for _, p := range res.Patches {
+		if p.Fate == string(patch.Refreshed) {
+			names = append(names, p.Name)
+		}
+	}
+	if len(names) == 0 {
+		return remedy.Change{}, false
+	}
+	if st.DropPatches == nil {
+		st.DropPatches = map[string]string{}
+	}
+	for _, p := range names {
+		st.DropPatches[p] = fmt.Sprintf("refreshed against the new source, but upstream's tests failed with it (attempt %d); dropped (--drop-conflicting-patches)", attempt)
+	}
+	change := remedy.Change{
+		Remedy:  name,
+		Summary: "dropped the refreshed patch(es) " + strings.Join(names, ", ") + ": upstream's tests fail with them",
+		Files:   []string{"debian/patches/series"}, Changed: true,
+	}
+	st.Remedies = append(st.Remedies, AppliedRemedy{
+		Attempt: attempt, Name: name, Cause: cause.Class, Summary: change.Summary,
+		Evidence: cause.Evidence, Items: names, Files: change.Files,
+	})
+	return change, true
 }

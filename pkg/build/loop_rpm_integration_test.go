@@ -281,6 +281,17 @@ func TestPodmanLoopRPM(t *testing.T) {
 			files:    []string{"/usr/bin/greet"},
 			greeting: `greeting="hello"`,
 		},
+		{
+			name: "source-renamed", fixture: "plain",
+			up: greetV2(nil), xz: true,
+			attempts: 2, remedy: "source-renamed",
+			diff: []string{
+				"-Source0:        https://example.org/greet/releases/%{name}-%{version}.tar.gz",
+				"+Source0:        https://example.org/greet/releases/%{name}-%{version}.tar.xz",
+			},
+			files:    []string{"/usr/bin/greet", "/usr/share/greet/motd"},
+			greeting: `greeting="hello"`,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -48,9 +48,7 @@ func triageDeb(ctx context.Context, a *attempt) error {
 	for _, e := range series.Entries() {
 		patches = append(patches, patch.Patch{Name: e.Name, Path: filepath.Join(dir, e.Name), Strip: e.Strip})
 	}
-	results, err := patch.Triage(ctx, patch.Options{
-		Tree: a.tree, NewVersion: o.version(), DropConflicting: o.DropConflictingPatches, Log: a.log,
-	}, patches)
+	results, err := a.triage(ctx, a.tree, patches)
 	a.res.Patches = patchReports(results)
 	if err != nil {
 		return err
@@ -80,7 +78,6 @@ func triageDeb(ctx context.Context, a *attempt) error {
 // ones are rewritten in SOURCES/. rpmbuild's %prep then applies the rest
 // with fuzz 0, and checkRPMPatches verifies in the log that it did.
 func triageRPM(ctx context.Context, a *attempt, spec *rpm.Spec) error {
-	o := a.opts
 	specPatches, err := spec.Patches()
 	if err != nil {
 		return err
@@ -112,9 +109,7 @@ func triageRPM(ctx context.Context, a *attempt, spec *rpm.Spec) error {
 		}
 		patches = append(patches, patch.Patch{Name: p.File, Path: filepath.Join(a.buildDir, "SOURCES", p.File), Strip: p.Strip, ID: p.ID})
 	}
-	results, err := patch.Triage(ctx, patch.Options{
-		Tree: tree, NewVersion: o.version(), DropConflicting: o.DropConflictingPatches, Log: a.log,
-	}, patches)
+	results, err := a.triage(ctx, tree, patches)
 	a.res.Patches = patchReports(results)
 	if err != nil {
 		return err
@@ -132,6 +127,39 @@ func triageRPM(ctx context.Context, a *attempt, spec *rpm.Spec) error {
 		return err
 	}
 	return os.WriteFile(a.tree, spec.Bytes(), 0o644)
+}
+
+// triage runs patch.Triage on tree, except for the patches an earlier
+// attempt decided to drop (Options.DropPatches), which keep their place in
+// the results with that reason.
+func (a *attempt) triage(ctx context.Context, tree string, patches []patch.Patch) ([]patch.Result, error) {
+	o := a.opts
+	var keep []patch.Patch
+	for _, p := range patches {
+		if _, drop := o.DropPatches[p.Name]; !drop {
+			keep = append(keep, p)
+		}
+	}
+	results, err := patch.Triage(ctx, patch.Options{
+		Tree: tree, NewVersion: o.version(), DropConflicting: o.DropConflictingPatches, Log: a.log,
+	}, keep)
+	if len(keep) == len(patches) {
+		return results, err
+	}
+	merged := make([]patch.Result, 0, len(patches))
+	k := 0
+	for _, p := range patches {
+		if why, drop := o.DropPatches[p.Name]; drop {
+			fmt.Fprintf(a.log, "backport: %s dropped: %s\n", p.Name, why)
+			merged = append(merged, patch.Result{Patch: p, Fate: patch.DroppedConflicting, Reason: why})
+			continue
+		}
+		if k < len(results) {
+			merged = append(merged, results[k])
+			k++
+		}
+	}
+	return merged, err
 }
 
 // upstreamTarball is the tarball the spec's patches apply to, in SOURCES:

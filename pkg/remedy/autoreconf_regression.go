@@ -64,7 +64,7 @@ func (autoreconfRegression) Apply(_ context.Context, p Packaging, _ Cause) (Chan
 		if err != nil {
 			return Change{}, err
 		}
-		s := parseSpecFile(data)
+		s := parseSpecFor(p, data)
 		n := skipSpecAutoreconf(s)
 		if n == 0 {
 			return Change{Summary: rel + " runs no autoreconf or autogen.sh in %prep, %conf or %build"}, nil

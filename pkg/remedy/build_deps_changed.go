@@ -262,7 +262,7 @@ func addBuildRequires(p Packaging, pkgs []string) (rel string, added []string, e
 	if err != nil {
 		return "", nil, err
 	}
-	s := parseSpecFile(data)
+	s := parseSpecFor(p, data)
 	end := s.preambleEnd()
 	have := map[string]bool{}
 	after, lastTag, depth := -1, -1, 0

@@ -103,7 +103,7 @@ func dropFromSpecFiles(p Packaging, missing []string) (Change, error) {
 	if err != nil {
 		return Change{}, err
 	}
-	s := parseSpecFile(data)
+	s := parseSpecFor(p, data)
 	var all []tokenRef
 	for _, sec := range s.sections() {
 		if sec.name != "%files" {

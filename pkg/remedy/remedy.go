@@ -68,6 +68,10 @@ type Packaging struct {
 	// directory holding the spec and its sources, flat.
 	Dir  string
 	Spec string // rpm: the spec's path
+	// Version is the upstream version being built (rpm: what %{version}
+	// expands to in the attempt, while the workspace spec still says the
+	// distro's); "": the spec's own.
+	Version string
 	// UpstreamTarball is the file name of the new upstream tarball as the
 	// loop placed it (rpm: in Dir; deb: next to the tree). source-renamed
 	// points the packaging at it.

@@ -81,7 +81,7 @@ func (sourceRenamed) Apply(_ context.Context, p Packaging, c Cause) (Change, err
 	if err != nil {
 		return Change{}, err
 	}
-	s := parseSpecFile(data)
+	s := parseSpecFor(p, data)
 	end := s.preambleEnd()
 	for _, wanted := range c.Items {
 		for i := 0; i < end; i++ {

@@ -66,6 +66,19 @@ func parseSpecFile(data []byte) *specFile {
 	return s
 }
 
+// parseSpecFor parses the packaging's spec with %{version} set to the
+// version being built: the workspace spec still holds the distro's, and
+// only each attempt's copy is bumped, but rpmbuild's messages name files
+// of the new version.
+func parseSpecFor(p Packaging, data []byte) *specFile {
+	s := parseSpecFile(data)
+	if p.Version != "" {
+		s.defs["version"] = p.Version
+		delete(s.amb, "version")
+	}
+	return s
+}
+
 func (s *specFile) define(name, body string) {
 	if old, ok := s.defs[name]; ok && old != body {
 		s.amb[name] = true

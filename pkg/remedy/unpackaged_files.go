@@ -81,7 +81,7 @@ func addToMainFiles(p Packaging, paths []string) (Change, error) {
 	if err != nil {
 		return Change{}, err
 	}
-	s := parseSpecFile(data)
+	s := parseSpecFor(p, data)
 	var main *specSection
 	for _, sec := range s.sections() {
 		if sec.name == "%files" && isMainFiles(sec.args) {
