@@ -1,6 +1,7 @@
 package remedy
 
 import (
+	"github.com/backport/backport/pkg/rpm"
 	"strings"
 	"unicode"
 )
@@ -23,21 +24,6 @@ type specSection struct {
 	args  []string
 	start int // the header's line index; -1 for the preamble
 	end   int // index of the next section's header, or len(lines)
-}
-
-var specSectionWords = map[string]bool{
-	"%package": true, "%description": true, "%prep": true, "%build": true,
-	"%install": true, "%check": true, "%clean": true, "%files": true,
-	"%changelog": true, "%pre": true, "%post": true, "%preun": true,
-	"%postun": true, "%pretrans": true, "%posttrans": true,
-	"%preuntrans": true, "%postuntrans": true, "%verifyscript": true,
-	"%trigger": true, "%triggerin": true, "%triggerun": true,
-	"%triggerprein": true, "%triggerpostun": true,
-	"%filetriggerin": true, "%filetriggerun": true, "%filetriggerpostun": true,
-	"%transfiletriggerin": true, "%transfiletriggerun": true,
-	"%transfiletriggerpostun": true, "%sepolicy": true,
-	"%generate_buildrequires": true, "%patchlist": true, "%sourcelist": true,
-	"%conf": true,
 }
 
 func parseSpecFile(data []byte) *specFile {
@@ -136,7 +122,7 @@ func specSectionOf(text string) string {
 		return ""
 	}
 	w := strings.ToLower(text[:n])
-	if specSectionWords[w] {
+	if rpm.IsSectionWord(w) {
 		return w
 	}
 	return ""

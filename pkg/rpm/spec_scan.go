@@ -32,6 +32,10 @@ var sectionNames = map[string]bool{
 	"%conf": true,
 }
 
+// IsSectionWord reports whether w, lower-case with its "%", starts a spec
+// section (%prep, %files, …) when it begins a line.
+func IsSectionWord(w string) bool { return sectionNames[w] }
+
 // tagLine is one Name/Version/Release/Epoch tag in the main preamble.
 type tagLine struct {
 	line       int    // 0-based line index
