@@ -1,9 +1,10 @@
 package remedy
 
 import (
-	"github.com/backport/backport/pkg/rpm"
 	"strings"
 	"unicode"
+
+	"github.com/backport/backport/pkg/rpm"
 )
 
 // specFile is an RPM spec read just far enough for the remedies: its
