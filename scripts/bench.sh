@@ -32,9 +32,9 @@ t1=$(now)
 "$bp" build hello 2.10 --target "$target" --json >warm.json
 t2=$(now)
 
-layer=$(jq -r '.steps[] | select(.name=="deps") | .reason' warm.json | sed -n 's/.*already in \([^ ]*\).*/\1/p')
+layer=$(jq -r '.attempts[-1].steps[] | select(.name=="deps") | .reason' warm.json | sed -n 's/.*already in \([^ ]*\).*/\1/p')
 [ -n "$layer" ] || { echo "bench: the warm build did not reuse a deps layer" >&2; exit 1; }
-build=$(jq -r '.log' warm.json | sed 's|/logs/.*|/build|')
+build=$(jq -r '.attempts[-1].log' warm.json | sed 's|/logs/.*|/build|')
 rm -rf raw && cp -a "$build" raw
 tree=$(find raw -mindepth 1 -maxdepth 1 -type d | head -n1)
 conf=${CONTAINERS_CONF:-$HOME/.config/backport/containers.conf}
@@ -47,5 +47,5 @@ t4=$(now)
 cold=$(secs "$t0" "$t1"); warm=$(secs "$t1" "$t2"); raw=$(secs "$t3" "$t4")
 printf '%-28s %8.1f s\n' "backport build, cold" "$cold" "backport build, warm" "$warm" "raw dpkg-buildpackage" "$raw"
 printf '%-28s %8.2f ×\n' "warm / raw (target ≤ 1.10)" "$(echo "$warm / $raw" | bc -l)" "cold / raw" "$(echo "$cold / $raw" | bc -l)"
-jq -r '"warm deps step: " + (.steps[] | select(.name=="deps") | if .skipped then "skipped (" + .reason + ")" else "ran" end)' warm.json
+jq -r '"warm deps step: " + (.attempts[-1].steps[] | select(.name=="deps") | if .skipped then "skipped (" + .reason + ")" else "ran" end)' warm.json
 rm -rf "$work"
