@@ -75,6 +75,8 @@ var classifyCases = []struct {
 	{"source-renamed-deb.log", recipe.FamilyDeb, PhasePrepare, ClassSourceRenamed,
 		[]string{"hello_2.10.orig.tar"}, false},
 	{"unknown-compile-error-deb.log", recipe.FamilyDeb, PhaseBuild, ClassUnknown, nil, false},
+	{"missing-files-docs-deb.log", recipe.FamilyDeb, PhaseBuild, ClassMissingFiles,
+		[]string{"usr/share/doc/jq/README"}, false},
 	{"rules-step-obsolete-deb.log", recipe.FamilyDeb, PhaseBuild, ClassRulesStepObsolete,
 		[]string{"13", "override_dh_auto_configure"}, false},
 }

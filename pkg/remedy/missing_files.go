@@ -20,7 +20,9 @@ var (
 	rpmFileNotFound   = regexp.MustCompile(`^\s*(?:error: )?File not found(?: by glob)?: (/.*?)\s*$`)
 	dhInstallMissing  = regexp.MustCompile(`^dh_install: (?:warning: )?(\S+) missing files: (.+?)\s*$`)
 	dhInstallNotFound = regexp.MustCompile(`^dh_install: (?:warning: )?Cannot find \(any matches for\) "(.*)"`)
-	cpCannotStatTmp   = regexp.MustCompile(`^cp: cannot stat '(?:\./)?debian/tmp/(.+?)': No such file or directory`)
+	// dh_installdocs and its kin read debian/<pkg>.docs and the like.
+	dhListNotFound  = regexp.MustCompile(`^dh_install(?:docs|examples|man|info): (?:error: )?Cannot find \(any matches for\) "(.*)"`)
+	cpCannotStatTmp = regexp.MustCompile(`^cp: cannot stat '(?:\./)?debian/tmp/(.+?)': No such file or directory`)
 )
 
 func classifyMissingFiles(l *buildLog) (Cause, bool) {
@@ -40,6 +42,9 @@ func classifyMissingFiles(l *buildLog) (Cause, bool) {
 				}
 				c.Evidence = append(c.Evidence, line)
 			} else if dhInstallNotFound.MatchString(line) {
+				c.Evidence = append(c.Evidence, line)
+			} else if m := dhListNotFound.FindStringSubmatch(line); m != nil && l.family != recipe.FamilyRPM {
+				c.Items = addUnique(c.Items, m[1])
 				c.Evidence = append(c.Evidence, line)
 			} else if m := cpCannotStatTmp.FindStringSubmatch(line); m != nil && l.family != recipe.FamilyRPM {
 				c.Items = addUnique(c.Items, m[1])
@@ -204,15 +209,23 @@ func removeFilesTokens(s *specFile, drop map[tokenRef]bool) {
 	}
 }
 
+// debhelperLists are the debhelper file lists a missing path can be named
+// in: .install, and the .docs, .examples, .manpages and .info lists.
+var debhelperLists = []string{"install", "docs", "examples", "manpages", "info"}
+
 // dropFromInstallFiles removes each missing pattern from the debhelper
-// .install file that lists it.
+// file list (.install, .docs, …) that names it.
 func dropFromInstallFiles(p Packaging, missing []string) (Change, error) {
-	files, err := filepath.Glob(filepath.Join(p.Dir, "debian", "*.install"))
-	if err != nil {
-		return Change{}, err
-	}
-	if fileExists(p.Dir, "debian/install") {
-		files = append(files, filepath.Join(p.Dir, "debian", "install"))
+	var files []string
+	for _, kind := range debhelperLists {
+		m, err := filepath.Glob(filepath.Join(p.Dir, "debian", "*."+kind))
+		if err != nil {
+			return Change{}, err
+		}
+		files = append(files, m...)
+		if fileExists(p.Dir, "debian/"+kind) {
+			files = append(files, filepath.Join(p.Dir, "debian", kind))
+		}
 	}
 	sort.Strings(files)
 	want := map[string]bool{}
@@ -256,7 +269,7 @@ func dropFromInstallFiles(p Packaging, missing []string) (Change, error) {
 		}
 	}
 	if len(edited) == 0 {
-		return Change{Summary: "no debian/*.install line lists " + quoteList(unmatched)}, nil
+		return Change{Summary: "no debian/*.install (or .docs, .examples, .manpages, .info) line lists " + quoteList(unmatched)}, nil
 	}
 	summary := fmt.Sprintf("dropped %d missing file(s) from %s: %s", len(dropped), strings.Join(edited, ", "), quoteList(dropped))
 	if len(unmatched) > 0 {

@@ -48,3 +48,16 @@ func TestRulesStepObsolete(t *testing.T) {
 		}
 	}
 }
+
+// The real dh_installdocs failure of jq 1.8.2 on bookworm's packaging: its
+// jq.docs names a README that 1.8 renamed to README.md.
+func TestMissingFilesInDocsList(t *testing.T) {
+	t.Parallel()
+	c := causeOf(t, "missing-files-docs-deb.log", recipe.FamilyDeb, ClassMissingFiles)
+	dir := copyTree(t, "deb-docs")
+	ch := applyFor(t, Packaging{Family: recipe.FamilyDeb, Dir: dir}, c, ClassMissingFiles)
+	docs, err := os.ReadFile(filepath.Join(dir, "debian", "frob.docs"))
+	if err != nil || string(docs) != "usr/share/doc/jq/AUTHORS\n" || len(ch.Files) != 1 || ch.Files[0] != "debian/frob.docs" {
+		t.Fatalf("change %+v (%v); frob.docs now %q", ch, err, docs)
+	}
+}
