@@ -55,9 +55,9 @@ func runJSON(t *testing.T, bin, work string, args ...string) (jqReport, int, str
 //   - bookworm's 1.6 packaging (29 patches) stops at the first real
 //     conflict, in the prepare step, showing its failing hunks;
 //   - with --drop-conflicting-patches every patch has a fate (CVE fixed
-//     upstream with NEWS.md quoted, upstreamed, refreshed, or dropped as
-//     conflicting) and the loop goes green, fixing what the old packaging
-//     breaks.
+//     upstream with NEWS.md quoted, upstreamed, or dropped as conflicting),
+//     the loop fixes what the old packaging breaks, and stops at the
+//     ABI-break guard: upstream removed exported symbols.
 //
 // The mirror's security pool lacks 1.6-2.1+deb12u3, so bookworm's
 // packaging is taken at deb12u2.
@@ -114,10 +114,15 @@ func TestBuildJQ(t *testing.T) {
 		}
 	})
 
+	// Every conflict dropped, the loop fixes what the old packaging breaks
+	// on the new upstream (a rules step with no input, a refreshed patch
+	// that fails upstream's tests, a README no longer shipped) and then
+	// stops at a guard: jq 1.8 removed symbols that bookworm's libjq1
+	// exported, an ABI break a hotfix must not ship.
 	t.Run("bookworm with --drop-conflicting-patches", func(t *testing.T) {
 		rep, code, stderr := runJSON(t, bin, work, append(bookworm, "--drop-conflicting-patches")...)
-		if code != 0 || rep.Status != "green" {
-			t.Fatalf("exit %d, status %s (%s)\n%s", code, rep.Status, rep.StopReason, stderr)
+		if code != 3 || rep.Status != "stopped" || !strings.Contains(rep.StopReason, "ABI break") {
+			t.Fatalf("exit %d, status %s (%s); want 3 at the ABI-break guard\n%s", code, rep.Status, rep.StopReason, stderr)
 		}
 		if len(rep.Patches) != 29 {
 			t.Errorf("%d patches in the report, want bookworm's 29", len(rep.Patches))
@@ -129,12 +134,24 @@ func TestBuildJQ(t *testing.T) {
 				t.Errorf("patch %s: %s with no reason", p.Name, p.Fate)
 			}
 		}
-		if fates["dropped: CVE fixed upstream"] == 0 || fates["dropped: conflicting"] == 0 {
-			t.Errorf("fates %v: want CVE patches dropped as fixed upstream and conflicting ones listed", fates)
+		if fates["dropped: CVE fixed upstream"] == 0 || fates["dropped: conflicting"] == 0 || fates["dropped: upstreamed"] == 0 {
+			t.Errorf("fates %v: want CVE patches dropped as fixed upstream, upstreamed ones and conflicting ones listed", fates)
+		}
+		applied := map[string]bool{}
+		for _, r := range rep.Remedies {
+			applied[r.Name] = true
+		}
+		for _, want := range []string{"rules-step-obsolete", "patch-breaks-tests", "missing-files"} {
+			if !applied[want] {
+				t.Errorf("remedy %s not applied; remedies %+v", want, rep.Remedies)
+			}
+		}
+		if len(rep.Packages) != 0 {
+			t.Errorf("a stopped build lists packages: %v", rep.Packages)
 		}
 		diff, err := os.ReadFile(rep.Files.PackagingDiff)
-		if err != nil || !strings.Contains(string(diff), "debian/patches/series") {
-			t.Errorf("packaging.diff does not show the series change (%v)", err)
+		if err != nil || !strings.Contains(string(diff), "debian/patches/series") || !strings.Contains(string(diff), "# backport:") {
+			t.Errorf("packaging.diff does not show the series change and the remedies (%v)", err)
 		}
 	})
 }

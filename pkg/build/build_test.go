@@ -109,7 +109,8 @@ func TestRunTwiceHitsDepsLayer(t *testing.T) {
 	if len(progress) != 4 {
 		t.Errorf("progress = %v", progress)
 	}
-	wantDist := filepath.Join(opts.OutDir, "dist", "hello-2.10-3+bp1.debian-12", "packages", "hello_2.10-3+bp1_amd64.deb")
+	// Packages wait in the workspace; dist/ only gets a whole bundle.
+	wantDist := filepath.Join(opts.Workspace.Dir, "out", "packages", "hello_2.10-3+bp1_amd64.deb")
 	if !slices.Equal(res.Packages, []string{wantDist}) {
 		t.Errorf("Packages = %v, want %s", res.Packages, wantDist)
 	}

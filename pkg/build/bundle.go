@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -71,5 +72,14 @@ func WriteBundle(ctx context.Context, lo LoopOptions, rep *Report, bo BundleOpti
 	for _, p := range rep.Patches {
 		in.Patches = append(in.Patches, bundle.PatchFate{Name: p.Name, Fate: p.Fate, Reason: p.Reason})
 	}
-	return bundle.Write(ctx, lo.outDir(), in)
+	w, err := bundle.Write(ctx, lo.outDir(), in)
+	if err != nil {
+		return nil, err
+	}
+	rep.Dist, rep.Bundle, rep.Tarball = w.Dir, w.Dir, w.Tarball
+	rep.Packages = rep.Packages[:0:0]
+	for _, p := range last.Packages {
+		rep.Packages = append(rep.Packages, filepath.Join(w.Dir, "packages", filepath.Base(p)))
+	}
+	return w, nil
 }

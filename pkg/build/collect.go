@@ -12,7 +12,8 @@ import (
 )
 
 // collectDeb copies the packages dpkg-buildpackage left beside the tree
-// into dist/<name>-<version>-<release>.<target>/packages/.
+// into <ws>/out/packages/. dist/ only ever receives a whole bundle (or,
+// with --no-bundle, PublishPackages' copy).
 func collectDeb(ctx context.Context, a *attempt) error {
 	var debs []string
 	for _, pattern := range []string{"*.deb", "*.udeb"} {
@@ -26,21 +27,31 @@ func collectDeb(ctx context.Context, a *attempt) error {
 		return fmt.Errorf("the build succeeded but left no .deb in %s", a.buildDir)
 	}
 	slices.Sort(debs)
-	name := a.opts.Sources.Name
-	if name == "" {
-		name = a.source
-	}
-	dir, err := DistDir(a.opts.outDir(), name, a.hotfix, a.opts.Target.Name)
+	return a.collect(ctx, debs)
+}
+
+// collect publishes an attempt's packages into <ws>/out/packages.
+func (a *attempt) collect(ctx context.Context, files []string) error {
+	dir := filepath.Join(a.opts.Workspace.Dir, "out", "packages")
+	pkgs, err := publish(ctx, files, dir)
 	if err != nil {
 		return err
 	}
-	pkgs, err := publish(ctx, debs, filepath.Join(dir, "packages"))
-	if err != nil {
-		return err
-	}
-	a.res.Dist, a.res.Packages = dir, pkgs
+	a.res.Packages = pkgs
 	fmt.Fprintf(a.log, "backport: %d package(s) in %s\n", len(pkgs), dir)
 	return nil
+}
+
+// PublishPackages copies a green build's packages into
+// <out>/dist/<name>-<version>-<release>.<target>/packages, all or nothing,
+// for a build without a bundle. It returns the directory and the paths.
+func PublishPackages(ctx context.Context, out, name, hotfix, target string, pkgs []string) (string, []string, error) {
+	dir, err := DistDir(out, name, hotfix, target)
+	if err != nil {
+		return "", nil, err
+	}
+	paths, err := publish(ctx, pkgs, filepath.Join(dir, "packages"))
+	return dir, paths, err
 }
 
 // DistDir is where the packages of a hotfix go:

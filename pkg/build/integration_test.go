@@ -129,7 +129,7 @@ func TestPodmanBuildHello(t *testing.T) {
 	if hello == "" {
 		t.Fatalf("no hello_*.deb among %v", res.Packages)
 	}
-	if want := filepath.Join(out, "dist", "hello-2.10-3+bp1.debian-12", "packages"); filepath.Dir(hello) != want {
+	if want := filepath.Join(ws.Dir, "out", "packages"); filepath.Dir(hello) != want {
 		t.Errorf("package in %s, want %s", filepath.Dir(hello), want)
 	}
 	v, err := exec.Command(dpkgDeb, "-f", hello, "Version").Output()

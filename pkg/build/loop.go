@@ -69,6 +69,11 @@ func Loop(ctx context.Context, lo LoopOptions) (*Report, error) {
 	}
 	ws := lo.Workspace
 	var st loopState
+	if lo.Resume && !lo.Sources.TreeKept {
+		// The tree was unpacked afresh: the remedies recorded are gone.
+		lo.notify("the workspace tree was unpacked again, so the earlier attempts' remedies are gone: starting the loop over")
+		lo.Resume = false
+	}
 	if lo.Resume {
 		if _, err := ws.LoadState("loop", &st); err != nil {
 			return nil, err
@@ -96,9 +101,13 @@ func Loop(ctx context.Context, lo LoopOptions) (*Report, error) {
 			attempt := n
 			opts.Progress = func(step string) { progress(fmt.Sprintf("attempt %d: %s", attempt, step)) }
 		}
-		opts.Nocheck = opts.Nocheck || st.Nocheck
+		// Decisions an earlier run made under a flag hold only while the
+		// flag is still given.
+		opts.Nocheck = opts.Nocheck || (st.Nocheck && lo.AllowSkipTests)
 		opts.DepsRefresh = st.DepsRefresh
-		opts.DropPatches = st.DropPatches
+		if lo.DropConflictingPatches {
+			opts.DropPatches = st.DropPatches
+		}
 		started := time.Now()
 		res, err := Run(ctx, opts)
 		ar := AttemptReport{Number: n, Started: started, Duration: time.Since(started), Log: ws.LogPath(n), Resumed: lo.Resume && n == first}
@@ -118,6 +127,7 @@ func Loop(ctx context.Context, lo LoopOptions) (*Report, error) {
 				st.Attempts[len(st.Attempts)-1].Cause = cause
 				rep.stop("stopped", cause.Summary)
 				loopErr = exitcode.Wrap(exitcode.BuildRed, errors.New(cause.Summary))
+				last = nil // not shippable: no packages in the report
 				break
 			}
 			rep.stop("green", "")
@@ -150,6 +160,11 @@ func Loop(ctx context.Context, lo LoopOptions) (*Report, error) {
 		}
 		if why != "" {
 			st.Attempts = append(st.Attempts, ar)
+			if ctx.Err() != nil { // cancelled while a remedy looked something up
+				rep.stop("interrupted", "interrupted; the workspace is kept: run again with --resume")
+				loopErr = exitcode.Wrap(exitcode.Interrupted, ctx.Err())
+				break
+			}
 			rep.stop("stopped", why)
 			loopErr = exitcode.Wrap(exitcode.BuildRed, errors.New(why))
 			break
@@ -169,7 +184,7 @@ func Loop(ctx context.Context, lo LoopOptions) (*Report, error) {
 	}
 	rep.Attempts, rep.Remedies, rep.Nocheck = st.Attempts, st.Remedies, st.Nocheck
 	if last != nil {
-		rep.Packages, rep.Dist, rep.last = last.Packages, last.Dist, last
+		rep.Packages, rep.last = last.Packages, last
 	}
 	if err := ws.SaveState("loop", st); err != nil {
 		return rep, err

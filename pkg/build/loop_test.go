@@ -139,6 +139,7 @@ func TestLoopResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	lo.Resume = true
+	lo.Sources.TreeKept = true // fetch kept the edited tree
 	rep, err := Loop(context.Background(), lo)
 	if err != nil {
 		t.Fatalf("resumed: %v", err)
@@ -151,8 +152,17 @@ func TestLoopResume(t *testing.T) {
 		t.Errorf("packaging.diff lacks the edit or the remedy:\n%s", diff)
 	}
 
+	// A tree unpacked again has lost the remedies: the loop starts over
+	// even with --resume, and says so.
+	var told []string
+	lo.Sources.TreeKept, lo.Notify = false, func(m string) { told = append(told, m) }
+	rep, err = Loop(context.Background(), lo)
+	if err != nil || len(rep.Attempts) != 1 || len(told) != 1 || !strings.Contains(told[0], "starting the loop over") {
+		t.Errorf("--resume on a fresh tree: %v, %d attempts, told %q", err, len(rep.Attempts), told)
+	}
+
 	// Without --resume the record starts over.
-	lo.Resume = false
+	lo.Resume, lo.Notify = false, nil
 	rep, err = Loop(context.Background(), lo)
 	if err != nil || len(rep.Attempts) != 1 || rep.Attempts[0].Number != 1 {
 		t.Errorf("a fresh loop after a resumed one: %v, %+v", err, rep.Attempts)

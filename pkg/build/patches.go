@@ -40,6 +40,11 @@ func triageDeb(ctx context.Context, a *attempt) error {
 		fmt.Fprintln(a.log, "backport: no debian/patches/series: no distro patches to apply")
 		return nil
 	}
+	// A workspace tree with patches pushed (quilt push, then an edit) would
+	// make each of them look upstreamed.
+	if data, err := os.ReadFile(filepath.Join(o.Sources.Tree, ".pc", "applied-patches")); err == nil && strings.TrimSpace(string(data)) != "" {
+		return fmt.Errorf("%s has quilt patches applied (.pc/applied-patches); run quilt pop -a there first: backport applies the series itself", o.Sources.Tree)
+	}
 	series, err := deb.ReadSeries(seriesPath)
 	if err != nil {
 		return err
@@ -207,26 +212,36 @@ func upstreamName(src *sources.Result) string {
 
 // rpmPatchLine is what rpmbuild's %patch prints for each patch it
 // applies; %autopatch prints only the command that feeds the file to
-// patch (rpmuncompress or cat of SOURCES/<file>), under set -x.
-var rpmPatchLine = regexp.MustCompile(`(?m)^Patch #?\d+ \(([^)]+)\):`)
+// patch (rpmuncompress or cat of SOURCES/<file>, or patch -i), under set -x.
+var (
+	rpmPatchLine  = regexp.MustCompile(`(?m)^Patch #?\d+ \(([^)]+)\):`)
+	rpmPatchFeeds = regexp.MustCompile(`^\+ .*(?:rpmuncompress|/cat |^\+ cat |patch .*-i |git (?:apply|am) )`)
+)
 
-// checkRPMPatches makes sure rpmbuild applied every patch the triage kept:
-// a spec that applies patches conditionally, or not at all, must not pass
-// for a patched build.
+// checkRPMPatches makes sure rpmbuild's %prep applied every patch the
+// triage kept: a spec that applies patches conditionally, or only copies
+// them, must not pass for a patched build.
 func checkRPMPatches(a *attempt) error {
 	if len(a.expectPatches) == 0 {
 		return nil
 	}
-	log, err := os.ReadFile(a.logPath)
+	data, err := os.ReadFile(a.logPath)
 	if err != nil {
 		return err
 	}
+	prep := string(data)
+	if i := strings.Index(prep, "Executing(%prep)"); i >= 0 {
+		prep = prep[i:]
+		if j := strings.Index(prep[1:], "Executing("); j >= 0 {
+			prep = prep[:j+1]
+		}
+	}
 	seen := map[string]bool{}
-	for _, m := range rpmPatchLine.FindAllStringSubmatch(string(log), -1) {
+	for _, m := range rpmPatchLine.FindAllStringSubmatch(prep, -1) {
 		seen[filepath.Base(m[1])] = true
 	}
-	for _, line := range strings.Split(string(log), "\n") {
-		if !strings.HasPrefix(line, "+ ") {
+	for _, line := range strings.Split(prep, "\n") {
+		if !rpmPatchFeeds.MatchString(line) {
 			continue
 		}
 		for _, field := range strings.Fields(line) {

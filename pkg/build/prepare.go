@@ -62,9 +62,11 @@ func prepareDeb(ctx context.Context, a *attempt) error {
 		return err
 	}
 
-	if quilt, err := isQuilt(a.tree); err != nil {
+	quiltFormat, err := isQuilt(a.tree)
+	if err != nil {
 		return err
-	} else if quilt {
+	}
+	if quiltFormat {
 		if err := placeOrig(o.Sources, a.source, o.version(), a.buildDir); err != nil {
 			return err
 		}
@@ -87,9 +89,8 @@ func prepareDeb(ctx context.Context, a *attempt) error {
 	if o.Nocheck {
 		a.env = map[string]string{"DEB_BUILD_OPTIONS": "nocheck"}
 	}
-	if quilt, err := isQuilt(a.tree); err != nil {
-		return err
-	} else if quilt {
+	// 1.0 packages that use quilt (dh --with quilt) have a series too.
+	if _, serr := os.Stat(deb.SeriesPath(a.tree, string(o.Target.Vendor))); quiltFormat || serr == nil {
 		err = triageDeb(ctx, a)
 		if serr := a.snapshotPrepared(ctx); err == nil {
 			err = serr

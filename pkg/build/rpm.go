@@ -227,23 +227,5 @@ func collectRPM(ctx context.Context, a *attempt) error {
 		return fmt.Errorf("the build succeeded but left no .rpm in %s", a.buildDir)
 	}
 	slices.Sort(rpms)
-	name := a.opts.Sources.Name
-	if name == "" {
-		name = a.source
-	}
-	p, err := version.Split(version.RPM, a.hotfix)
-	if err != nil {
-		return err
-	}
-	dir, err := filepath.Abs(filepath.Join(a.opts.outDir(), "dist", name+"-"+p.Version+"-"+p.Release+"."+a.opts.Target.Name))
-	if err != nil {
-		return err
-	}
-	pkgs, err := publish(ctx, rpms, filepath.Join(dir, "packages"))
-	if err != nil {
-		return err
-	}
-	a.res.Dist, a.res.Packages = dir, pkgs
-	fmt.Fprintf(a.log, "backport: %d package(s) in %s\n", len(pkgs), dir)
-	return nil
+	return a.collect(ctx, rpms)
 }

@@ -138,7 +138,7 @@ func TestPodmanBuildSRPM(t *testing.T) {
 	if res.Version != "1.0-1.el9.bp1" {
 		t.Errorf("hotfix version = %q, want 1.0-1.el9.bp1", res.Version)
 	}
-	wantDir := filepath.Join(out, "dist", "hellorpm-1.0-1.el9.bp1.el9", "packages")
+	wantDir := filepath.Join(ws.Dir, "out", "packages")
 	var bin, srpm string
 	for _, p := range res.Packages {
 		if filepath.Dir(p) != wantDir {

@@ -115,7 +115,7 @@ func TestRunRPM(t *testing.T) {
 	if res.Version != "1.0-1.el9.bp1" {
 		t.Errorf("Version = %q, want 1.0-1.el9.bp1", res.Version)
 	}
-	dist := filepath.Join(opts.OutDir, "dist", "hellorpm-1.0-1.el9.bp1.el9", "packages")
+	dist := filepath.Join(opts.Workspace.Dir, "out", "packages")
 	want := []string{
 		filepath.Join(dist, "hellorpm-1.0-1.el9.bp1.noarch.rpm"),
 		filepath.Join(dist, "hellorpm-1.0-1.el9.bp1.src.rpm"),

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -94,6 +95,9 @@ func runBuild(cmd *cobra.Command, e *env, name, ver string, o buildOptions) erro
 		if key, err = sign.LoadKey(o.signKey, e.getenv); err != nil {
 			return err
 		}
+		// The podman or docker client need not inherit them.
+		os.Unsetenv(sign.EnvKey)
+		os.Unsetenv(sign.EnvPassphrase)
 	}
 	// Without --resume every build starts from a freshly unpacked tree.
 	o.fetch.fresh = !o.resume
@@ -150,11 +154,15 @@ func runBuild(cmd *cobra.Command, e *env, name, ver string, o buildOptions) erro
 		if key != nil {
 			bo.Signer = key
 		}
-		w, err := build.WriteBundle(cmd.Context(), lo, rep, bo)
+		if _, err := build.WriteBundle(cmd.Context(), lo, rep, bo); err != nil {
+			return err
+		}
+	} else {
+		dir, pkgs, err := build.PublishPackages(cmd.Context(), o.out, name, rep.Hotfix, f.target.Name, rep.Packages)
 		if err != nil {
 			return err
 		}
-		rep.Bundle, rep.Tarball = w.Dir, w.Tarball
+		rep.Dist, rep.Packages = dir, pkgs
 	}
 	if o.fetch.json {
 		return writeJSON(e, rep)
