@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backport/backport/pkg/deb"
 	"github.com/backport/backport/pkg/exitcode"
 )
 
@@ -183,5 +184,29 @@ func TestLoopInterrupted(t *testing.T) {
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled inside", err)
+	}
+}
+
+// A patch the engineer took out of the workspace's series still has a
+// fate in the report.
+func TestRemovedByHand(t *testing.T) {
+	t.Parallel()
+	packaging := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(packaging, "debian", "patches"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(packaging, "debian", "patches", "series"), []byte("a.patch\nb.patch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now, err := deb.ParseSeries("series", []byte("a.patch\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := removedByHand(packaging, now)
+	if len(got) != 1 || got[0].Name != "b.patch" || !strings.Contains(got[0].Fate, "removed in the workspace") {
+		t.Errorf("removedByHand = %+v", got)
+	}
+	if got := removedByHand("", now); got != nil {
+		t.Errorf("no packaging: %+v", got)
 	}
 }

@@ -54,7 +54,7 @@ func triageDeb(ctx context.Context, a *attempt) error {
 		patches = append(patches, patch.Patch{Name: e.Name, Path: filepath.Join(dir, e.Name), Strip: e.Strip})
 	}
 	results, err := a.triage(ctx, a.tree, patches)
-	a.res.Patches = patchReports(results)
+	a.res.Patches = append(patchReports(results), removedByHand(o.Sources.Packaging, series)...)
 	if err != nil {
 		return err
 	}
@@ -132,6 +132,30 @@ func triageRPM(ctx context.Context, a *attempt, spec *rpm.Spec) error {
 		return err
 	}
 	return os.WriteFile(a.tree, spec.Bytes(), 0o644)
+}
+
+// removedByHand reports the distro's patches that the workspace series no
+// longer lists (an engineer's edit before --resume): each still needs a
+// fate in the report.
+func removedByHand(packaging string, now *deb.Series) []PatchReport {
+	if packaging == "" {
+		return nil
+	}
+	orig, err := deb.ReadSeries(filepath.Join(packaging, "debian", "patches", "series"))
+	if err != nil {
+		return nil
+	}
+	listed := map[string]bool{}
+	for _, e := range now.Entries() {
+		listed[e.Name] = true
+	}
+	var out []PatchReport
+	for _, e := range orig.Entries() {
+		if !listed[e.Name] {
+			out = append(out, PatchReport{Name: e.Name, Fate: "dropped: removed in the workspace", Reason: "the distro's series lists it; the workspace's series no longer does (edited by hand)"})
+		}
+	}
+	return out
 }
 
 // triage runs patch.Triage on tree, except for the patches an earlier
