@@ -31,7 +31,9 @@ echo "== staticcheck"
 go tool staticcheck ./...
 
 echo "== go test"
-go test -count=1 ./...
+# The real-build tests (jq through several loop attempts) take a while:
+# go test's 10-minute default is too short for cmd/backport.
+go test -count=1 -timeout 50m ./...
 
 echo "== fuzz (${FUZZTIME:=10s} each)"
 # Every Fuzz* function, run briefly so that new crashers show up in CI.
