@@ -46,28 +46,40 @@ func (e *Engine) Diagnose(ctx context.Context) []Check {
 // already here: doctor must not pull or build anything.
 func (e *Engine) trivialRunCheck(ctx context.Context) Check {
 	check := Check{Name: "run a container"}
-	image := ""
+	var candidates []string
 	if images, err := e.ListImages(ctx); err == nil {
 		// A builder surely has /bin/true; other managed images may not.
 		for _, img := range images {
 			if img.Labels[LabelKind] == "builder" {
-				image = img.ID
-				break
+				candidates = append(candidates, img.ID)
 			}
 		}
 	}
-	if image == "" {
+	if len(candidates) == 0 {
 		if out, err := e.output(ctx, "images", "--quiet"); err == nil && out != "" {
-			image = strings.Fields(out)[0]
+			candidates = strings.Fields(out)[:1]
 		}
 	}
-	if image == "" {
+	if len(candidates) == 0 {
 		check.Detail = "no local image to try a container with"
 		check.Fix = "build a builder image first: backport image build --bootstrap"
 		return check
 	}
-	start := time.Now()
-	code, err := e.Run(ctx, RunSpec{Image: image, Args: []string{"true"}})
+	var (
+		image string
+		code  int
+		err   error
+		start time.Time
+	)
+	for _, image = range candidates {
+		start = time.Now()
+		code, err = e.Run(ctx, RunSpec{Image: image, Args: []string{"true"}})
+		// An image removed since the listing (a prune, another build)
+		// says nothing about the runtime: try the next one.
+		if err == nil || !strings.Contains(err.Error(), "image not known") {
+			break
+		}
+	}
 	switch {
 	case err != nil:
 		check.Detail = err.Error()
