@@ -48,7 +48,10 @@ func FuzzClearSign(f *testing.F) {
 		if err != nil {
 			t.Fatalf("signing again does not verify: %v\n%s", err, twice)
 		}
-		if !bytes.Equal(text, again) || bytes.Count(twice, []byte(clearsignedBegin)) != 1 {
+		// Re-signing replaces the signature, it does not wrap: the header
+		// appears no more often than in the first signing (the text itself
+		// may contain it mid-line).
+		if !bytes.Equal(text, again) || bytes.Count(twice, []byte(clearsignedBegin)) != bytes.Count(once, []byte(clearsignedBegin)) {
 			t.Fatalf("signing again changed the signed text:\n%s\n---\n%s", once, twice)
 		}
 	})
