@@ -77,17 +77,9 @@ func ParseDsc(data []byte) (*Dsc, error) {
 // failed fetch leaves nothing there. It returns the paths written, the
 // .dsc first.
 func (a *DebianArchive) FetchSource(ctx context.Context, pkg SourcePackage, dest string) ([]string, error) {
-	if a.Cache == nil {
-		return nil, errors.New("DebianArchive: no Cache set")
-	}
-	dsc, ok := pkg.Dsc()
-	if !ok {
-		return nil, fmt.Errorf("%s %s: the index lists no .dsc", pkg.Package, pkg.Version)
-	}
-	for _, f := range pkg.Files {
-		if err := checkFileName(f.Name); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", pkg.Package, pkg.Version, err)
-		}
+	dsc, err := a.checkSource(pkg)
+	if err != nil {
+		return nil, err
 	}
 	dscPath, err := a.Cache.Fetch(ctx, dsc.URL, dsc.Expect())
 	if err != nil {
@@ -200,4 +192,22 @@ func copyVerified(blob, out, wantSHA256 string) error {
 			fmt.Errorf("%s: cached copy changed while in use: sha256 %s, want %s", out, got, wantSHA256))
 	}
 	return pf.CloseAtomicallyReplace()
+}
+
+// checkSource is what both ways of fetching a source package need first: a
+// cache, a .dsc in the index entry, and file names that stay in dest.
+func (a *DebianArchive) checkSource(pkg SourcePackage) (RemoteFile, error) {
+	if a.Cache == nil {
+		return RemoteFile{}, errors.New("DebianArchive: no Cache set")
+	}
+	dsc, ok := pkg.Dsc()
+	if !ok {
+		return RemoteFile{}, fmt.Errorf("%s %s: the index lists no .dsc", pkg.Package, pkg.Version)
+	}
+	for _, f := range pkg.Files {
+		if err := checkFileName(f.Name); err != nil {
+			return RemoteFile{}, fmt.Errorf("%s %s: %w", pkg.Package, pkg.Version, err)
+		}
+	}
+	return dsc, nil
 }

@@ -49,17 +49,9 @@ var fileListFields = []string{"checksums-sha1", "checksums-sha256", "files"}
 // in the suite's signed Sources index, then checked against the index like
 // a downloaded one. It returns the paths written, the .dsc first.
 func (a *DebianArchive) FetchSourceFromIndex(ctx context.Context, pkg SourcePackage, dest string) ([]string, error) {
-	if a.Cache == nil {
-		return nil, errors.New("DebianArchive: no Cache set")
-	}
-	dsc, ok := pkg.Dsc()
-	if !ok {
-		return nil, fmt.Errorf("%s %s: the index lists no .dsc", pkg.Package, pkg.Version)
-	}
-	for _, f := range pkg.Files {
-		if err := checkFileName(f.Name); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", pkg.Package, pkg.Version, err)
-		}
+	dsc, err := a.checkSource(pkg)
+	if err != nil {
+		return nil, err
 	}
 	p, err := a.sourceParagraph(ctx, pkg)
 	if err != nil {
